@@ -1,0 +1,63 @@
+# Two commands matter: `make run` starts the bot, `make test` runs every test.
+# Both create .venv and compile the translation catalogs when needed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PYBABEL := $(VENV)/bin/pybabel
+STAMP  := $(VENV)/.installed-stamp
+LANGS  := en hi mr
+PO     := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+.PHONY: run test test-unit test-flows test-e2e lint i18n extract update compile bench clean migrate
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(PYBABEL) compile --statistics -D messages -i $< -o $@
+
+compile: $(STAMP) $(MO)
+
+run: compile
+	$(PY) -m bot run
+
+migrate: compile
+	$(PY) -m bot migrate
+
+test: compile
+	$(PY) -m pytest -q
+
+test-unit: compile
+	$(PY) -m pytest -q tests/unit
+
+test-flows: compile
+	$(PY) -m pytest -q tests/flows
+
+test-e2e: compile
+	$(PY) -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot tests benchmarks
+
+# Translators: `make i18n` after changing any user-visible string, then fill in the new
+# entries in locales/hi and locales/mr (see README, "Translating").
+extract: $(STAMP)
+	$(PYBABEL) extract --no-location --sort-by-file -F babel.cfg -k N_ -k ngettext:1,2 \
+		--project "Kirana Partner Bot" -o locales/messages.pot bot
+
+update: extract
+	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -D messages -i locales/messages.pot -d locales
+
+i18n: update
+	$(MAKE) compile
+
+bench: compile
+	@echo "see benchmarks/README.md"
+
+clean:
+	rm -rf $(VENV) $(MO) .pytest_cache .ruff_cache

@@ -1,0 +1,75 @@
+"""Command line: ``kirana-bot run`` (polling), ``kirana-bot migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot import logging_setup
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"kirana-bot: configuration error:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    logging_setup.configure(settings.log_level, settings.token)
+    from telegram import Update
+
+    from bot.app import build_application
+
+    app = build_application(settings)
+    log.info("starting (polling %s)", settings.api_base_url.split("/bot")[0])
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    logging_setup.configure(settings.log_level, settings.token)
+    from bot.storage.db import Database
+
+    async def go() -> list[str]:
+        db = await Database.open(settings.db_path, migrate=False)
+        try:
+            applied = await db.migrate()
+            version = await db.schema_version()
+        finally:
+            await db.close()
+        print(f"{settings.db_path}: schema version {version}"
+              f" ({len(applied)} migration(s) applied)")
+        return applied
+
+    asyncio.run(go())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kirana-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
+        func=cmd_migrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["run", *(argv or [])])
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

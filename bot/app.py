@@ -1,0 +1,103 @@
+"""build_application(settings) -> a wired python-telegram-bot Application.
+
+Order matters: PTB runs the first matching handler of a group, so commands and feature
+buttons come first, then the catch-alls (unknown command, free text, stale buttons).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.handlers import errors, router, start
+from bot.handlers.callbacks import pattern
+from bot.handlers.commands import set_default_commands
+from bot.handlers.context import SERVICES_KEY
+from bot.services.context import Services
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+
+# Feature handler modules, each with ``register(app)``; added before the catch-alls. A module
+# may also define ``async def on_startup(app)`` (run after the database is open, e.g. to
+# schedule jobs or resume work) and ``async def on_shutdown(app)``.
+FEATURES: list = []
+
+
+def register_handlers(app: Application) -> None:
+    app.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
+    app.add_handler(CommandHandler("help", start.help_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("language", start.language_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("cancel", start.cancel_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=pattern("lang")))
+    app.add_handler(CallbackQueryHandler(start.menu_pressed, pattern=pattern("menu")))
+    for feature in FEATURES:
+        feature.register(app)
+
+    # Catch-alls last.
+    new_messages = filters.UpdateType.MESSAGE & PRIVATE
+    app.add_handler(MessageHandler(new_messages & filters.COMMAND, router.unknown_command))
+    app.add_handler(MessageHandler(new_messages & ~filters.COMMAND, router.route_message))
+    app.add_handler(CallbackQueryHandler(router.stale_button))
+    app.add_error_handler(errors.on_error)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Clock | None = None,
+) -> Application:
+    """The whole bot, ready for ``run_polling`` (or ``initialize`` + ``process_update``)."""
+    the_clock = clock or SystemClock()
+
+    async def post_init(app: Application) -> None:
+        db = await Database.open(settings.db_path)
+        app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, clock=the_clock)
+        await set_default_commands(app.bot)
+        for feature in FEATURES:
+            if hasattr(feature, "on_startup"):
+                await feature.on_startup(app)
+        log.info("bot @%s ready; database %s", app.bot.username, settings.db_path)
+
+    async def post_shutdown(app: Application) -> None:
+        for feature in reversed(FEATURES):
+            if hasattr(feature, "on_shutdown"):
+                await feature.on_shutdown(app)
+        svc: Services | None = app.bot_data.pop(SERVICES_KEY, None)
+        if svc is not None:
+            await svc.db.close()
+
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url or "")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app = builder.build()
+    register_handlers(app)
+    return app

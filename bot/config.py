@@ -1,0 +1,132 @@
+"""Settings, read once at start from the environment (prefix ``KIRANA_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment. See README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KIRANA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    bot_token: SecretStr
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    db_path: Path = Path("data/kirana.sqlite3")
+    api_base_url: str = TELEGRAM_API_BASE_URL
+    api_file_url: str | None = None
+    timezone: str = "Asia/Kolkata"
+    hold_days: int = Field(default=7, ge=1, le=60)
+    reminder_days: int = Field(default=2, ge=0, le=30)
+    fee_paise: int = Field(default=1000, ge=0, le=10_000_000)
+    log_level: str = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        head, sep, tail = token.partition(":")
+        if not (sep and head.isdigit() and len(tail) >= 10):
+            raise ValueError("does not look like a bot token (expected 123456789:AA...)")
+        return SecretStr(token)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            ids = []
+            for part in parts:
+                if not part.lstrip("-").isdigit():
+                    raise ValueError(f"{part!r} is not a Telegram user id (a whole number)")
+                ids.append(int(part))
+            return frozenset(ids)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _derive_file_url(self) -> Settings:
+        if not self.api_file_url:
+            base = self.api_base_url
+            if base.endswith("/bot"):
+                self.api_file_url = base[: -len("/bot")] + "/file/bot"
+            else:
+                self.api_file_url = base.rstrip("/") + "/file/bot"
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value()
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+
+class ConfigError(Exception):
+    """Configuration could not be read; ``str()`` is one line for the operator."""
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One clear line per bad variable, naming it as the operator sets it."""
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        var = f"KIRANA_{field.upper()}"
+        if field == "bot_token" and err["type"] == "missing":
+            lines.append(
+                f"{var} is not set: create a bot with @BotFather in Telegram (/newbot), "
+                f"then put the token it gives you in {var} (environment or .env)."
+            )
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{var}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise :class:`ConfigError` with a readable message when they are bad."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_error(exc)) from exc

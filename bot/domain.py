@@ -1,0 +1,41 @@
+"""Plain values shared by the layers: roles, languages, users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    NEWCOMER = "newcomer"      # has not chosen what they came for / nothing linked yet
+    CUSTOMER = "customer"      # linked their mobile number
+    SHOPKEEPER = "shopkeeper"  # owns an approved store
+    ADMIN = "admin"            # listed in KIRANA_ADMIN_IDS
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    user_id: int
+    chat_id: int
+    first_name: str
+    language: str | None   # None until the user picked one
+    tg_language: str | None
+    blocked: bool
+    roles: frozenset[Role] = frozenset()
+
+    @property
+    def main_role(self) -> Role:
+        for role in (Role.ADMIN, Role.SHOPKEEPER, Role.CUSTOMER):
+            if role in self.roles:
+                return role
+        return Role.NEWCOMER
+
+
+@dataclass
+class FlowState:
+    """Where a user stands in a multi-step flow, with the answers so far."""
+
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,59 @@
+"""The bot's commands per role, for /help and Telegram's command menu (setMyCommands)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.domain import Role
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
+
+log = logging.getLogger(__name__)
+
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str  # marked with N_, translated when shown
+    roles: frozenset[Role]
+
+
+# Order is the order users see. Features add their commands here.
+COMMANDS: list[CommandSpec] = [
+    CommandSpec("start", N_("Main menu"), EVERYONE),
+    CommandSpec("help", N_("What I can do for you"), EVERYONE),
+    CommandSpec("language", N_("Change language"), EVERYONE),
+    CommandSpec("cancel", N_("Stop what you are doing"), EVERYONE),
+]
+
+
+def commands_for(role: Role) -> list[CommandSpec]:
+    return [c for c in COMMANDS if role in c.roles]
+
+
+def bot_commands(role: Role, lang: str) -> list[BotCommand]:
+    _ = translator(lang).gettext
+    return [BotCommand(c.name, _(c.description)) for c in commands_for(role)]
+
+
+async def set_default_commands(bot: Bot) -> None:
+    """The menu for people we know nothing about: default English, plus hi and mr."""
+    for lang in LANGUAGES:
+        await bot.set_my_commands(
+            bot_commands(Role.NEWCOMER, lang),
+            scope=BotCommandScopeDefault(),
+            language_code=None if lang == DEFAULT_LANGUAGE else lang,
+        )
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, role: Role, lang: str) -> None:
+    """The menu of one chat, in the language and for the role its user has now."""
+    try:
+        await bot.set_my_commands(bot_commands(role, lang), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:  # the menu is a convenience; never fail the reply for it
+        log.warning("could not set commands for chat %s: %s", chat_id, exc)

@@ -1,0 +1,89 @@
+"""Sending messages that nobody is waiting on (notices, alerts): retried, and recorded if lost.
+
+Replies inside a conversation use ``message.reply_text`` directly: the user is there and an
+error there goes to the error handler. Everything sent *to someone else* goes through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.i18n import Translator, translator
+from bot.services.context import Services
+from bot.storage import users as users_repo
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+BACKOFF_SECONDS = (0.5, 1.5, 4.0)
+
+
+async def deliver(
+    bot: Bot, svc: Services, chat_id: int, text: str, **kwargs: Any
+) -> Message | None:
+    """Send ``text`` to ``chat_id``; on failure record it and return None (never raise).
+
+    429 waits ``retry_after``; timeouts and 5xx back off and retry; 403 marks the user blocked.
+    """
+    error = ""
+    for attempt in range(ATTEMPTS):
+        try:
+            return await bot.send_message(chat_id, text, **kwargs)
+        except RetryAfter as exc:
+            error = f"429 retry after {exc.retry_after}"
+            delay = exc.retry_after
+            await asyncio.sleep(
+                delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            )
+        except Forbidden as exc:
+            await users_repo.mark_blocked(svc.db, chat_id, svc.clock.now())
+            error = f"403 {exc.message}"
+            break
+        except BadRequest as exc:
+            error = f"400 {exc.message}"
+            break
+        except (TimedOut, NetworkError) as exc:
+            error = f"network: {exc.message}"
+            if attempt < len(BACKOFF_SECONDS):
+                await asyncio.sleep(BACKOFF_SECONDS[attempt])
+    log.warning("message to chat %s not delivered: %s", chat_id, error)
+    await users_repo.record_undelivered(svc.db, chat_id, text, error, svc.clock.now())
+    return None
+
+
+async def deliver_to_user(
+    bot: Bot,
+    svc: Services,
+    user_id: int,
+    render: Callable[[Translator], str],
+    **kwargs: Any,
+) -> Message | None:
+    """Send a message rendered in the user's own language."""
+    lang = await users_repo.language_of(svc.db, user_id)
+    return await deliver(bot, svc, user_id, render(translator(lang)), **kwargs)
+
+
+async def notify_admins(
+    bot: Bot,
+    svc: Services,
+    render: Callable[[Translator], str],
+    markup: Callable[[Translator], Any] | None = None,
+    **kwargs: Any,
+) -> int:
+    """Tell every admin, each in their own language; returns how many were reached."""
+    reached = 0
+    for admin_id in sorted(svc.settings.admin_ids):
+        lang = await users_repo.language_of(svc.db, admin_id)
+        t = translator(lang)
+        extra = dict(kwargs)
+        if markup is not None:
+            extra["reply_markup"] = markup(t)
+        if await deliver(bot, svc, admin_id, render(t), **extra) is not None:
+            reached += 1
+    return reached

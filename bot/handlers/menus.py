@@ -1,0 +1,52 @@
+"""Role menus: the inline buttons a user sees after /start, a finished action or a stray message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain import Role
+from bot.handlers.callbacks import pack
+from bot.i18n import N_, Translator
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str   # marked with N_
+    action: str  # a menu action registered in ``bot.handlers.start.MENU_ACTIONS``
+
+
+# Features add their entries here; the action names are handled in start.MENU_ACTIONS.
+MENU: dict[Role, list[MenuEntry]] = {
+    Role.NEWCOMER: [
+        MenuEntry(N_("🏪 Run a partner store"), "store"),
+        MenuEntry(N_("📦 Collect a parcel"), "collect"),
+    ],
+    Role.CUSTOMER: [
+        MenuEntry(N_("📦 Collect a parcel"), "collect"),
+    ],
+    Role.SHOPKEEPER: [],
+    Role.ADMIN: [],
+}
+
+MENU_TITLES = {
+    Role.NEWCOMER: N_("What brings you here?"),
+    Role.CUSTOMER: N_("What would you like to do?"),
+    Role.SHOPKEEPER: N_("Store menu. What would you like to do?"),
+    Role.ADMIN: N_("Admin menu. What would you like to do?"),
+}
+
+
+def menu_markup(role: Role, t: Translator) -> InlineKeyboardMarkup | None:
+    entries = MENU.get(role, [])
+    if not entries:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext(e.label), callback_data=pack("menu", e.action))]
+         for e in entries]
+    )
+
+
+def menu_title(role: Role, t: Translator) -> str:
+    return t.gettext(MENU_TITLES[role])
