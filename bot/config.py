@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     reminder_days: int = Field(default=2, ge=0, le=30)
     fee_paise: int = Field(default=1000, ge=0, le=10_000_000)
     log_level: str = "INFO"
+    # Key for the pickup-code hashes; derived from the bot token when unset. Set it in
+    # production so that rotating the token does not void the codes of waiting parcels.
+    code_secret: SecretStr | None = None
 
     @field_validator("bot_token")
     @classmethod
