@@ -54,7 +54,7 @@ async def start_bot(api: FakeBotAPI, base_url: str, file_url: str, tmp_path: Pat
 
 async def stop_bot(bot: BotProcess) -> int:
     if bot.proc.returncode is None:
-        bot.proc.send_signal(signal.SIGINT)
+        bot.proc.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(bot.proc.wait(), 20)
         except TimeoutError:
