@@ -40,5 +40,4 @@ def configure(level: str, token: str = "") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # At DEBUG, PTB logs every request, answer and incoming update in full, message texts
     # included: pickup codes must never reach a log, so these stay at INFO or above.
-    for chatty in ("telegram.Bot", "telegram.ext.Application"):
-        logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
