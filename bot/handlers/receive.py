@@ -105,6 +105,11 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
     message = update.effective_message
     assert message is not None
     text = message.text or ""
+    if state.step == "unknown" and message.contact is not None:
+        # A contact card from the phone book: the customer's number and name.
+        contact = message.contact
+        name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+        text = f"{contact.phone_number}\n{name}"
     steps = {
         "ids": on_ids,
         "unknown": on_unknown_phone,
@@ -212,8 +217,9 @@ def _skip_markup(w: Who, tracking_id: str) -> InlineKeyboardMarkup:
 
 async def ask_unknown(update: Update, w: Who, queue: list[str]) -> None:
     text = w._(
-        "❓ <code>{tracking}</code> is not in our list. Type the customer's mobile number; "
-        "add their name on a second line if you know it.\nExample:\n98765 43210\nPriya Sharma"
+        "❓ <code>{tracking}</code> is not in our list. Type the customer's mobile number (or "
+        "share their contact); add their name on a second line if you know it.\nExample:\n"
+        "98765 43210\nPriya Sharma"
     ).format(tracking=h(queue[0]))
     if len(queue) > 1:
         text += "\n\n" + w._("{count} more after this one.").format(count=len(queue) - 1)

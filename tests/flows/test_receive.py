@@ -28,7 +28,7 @@ NOTICE = {"en": "📦 Your parcel {t} has arrived!", "hi": "📦 आपका �
 HOURS = {"en": "Opening hours: 09:00–21:00", "hi": "खुलने का समय: 09:00–21:00",
          "mr": "उघडण्याची वेळ: 09:00–21:00"}
 LAST = {"en": "Last day to collect: ", "hi": "लेने का आख़िरी दिन: ", "mr": "घेण्याचा शेवटचा दिवस: "}
-UNKNOWN = {"en": "is not in our list. Type the customer's mobile number",
+UNKNOWN = {"en": "is not in our list. Type the customer's mobile number (or share",
            "hi": "हमारी सूची में नहीं है। ग्राहक का मोबाइल नंबर टाइप करें",
            "mr": "आमच्या यादीत नाही. ग्राहकाचा मोबाईल नंबर टाइप करा"}
 NOT_MOBILE = {"en": "That is not a mobile number.", "hi": "यह मोबाइल नंबर नहीं है।",
@@ -328,3 +328,14 @@ async def test_a_restart_mid_flow_keeps_the_questions(harness: Harness) -> None:
     assert reply.text.startswith("✅ TRK80000001 arrived.")
     assert "TRK80000002 is not in our list" in question.text
     assert (await parcel(harness.svc, "TRK80000001"))["status"] == "arrived"
+
+
+async def test_the_customer_can_be_given_as_a_contact_card(harness: Harness) -> None:
+    ramesh, _, _ = await shopkeeper(harness, "en")
+    await ramesh.send("/receive")
+    await ramesh.send("TRK90000001")
+    seen = await ramesh.share_contact("+91 98220 12345", user_id=None, first_name="Anil",
+                                      last_name="Patil")
+    assert seen[0].text.startswith("✅ TRK90000001 arrived.")
+    row = await parcel(harness.svc, "TRK90000001")
+    assert (row["customer_phone"], row["customer_name"]) == ("+919822012345", "Anil Patil")
