@@ -76,8 +76,9 @@ async def _lookup(update: Update, context: Context, w: Who, text: str, *, in_flo
                             disable_web_page_preview=True)
 
 
-def _details_text(details: dict) -> str:
-    return ", ".join(f"{h(k)}={h(v)}" for k, v in sorted(details.items()))
+def _details_text(details: dict, limit: int = 100) -> str:
+    text = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+    return h(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def render_details(t: Translator, d: ParcelDetails, bot_username: str, tz) -> str:  # noqa: ANN001

@@ -49,7 +49,7 @@ Context = ContextTypes.DEFAULT_TYPE
 FLOW = "receive"
 FEATURE = "recv"
 PRIVATE = filters.ChatType.PRIVATE
-WAITING_LIST_LIMIT = 50
+WAITING_PAGE = 25
 
 async def _send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     chat = update.effective_chat
@@ -407,6 +407,13 @@ async def on_button(update: Update, context: Context) -> None:
                 tracking=f"<code>{h(queue[0])}</code>"))
             await _next_unknown(update, context, w, queue[1:])
             return
+    if cb.action == "page" and cb.int_arg(0) is not None:
+        if await arrival.store_of(svc, w.user.user_id) is None:
+            await query.answer(w._("This button has expired."))
+            return
+        await query.answer()
+        await show_waiting(update, context, w, cb.int_arg(0) or 0)
+        return
     if (cb.action == "why" and in_flow and state is not None and state.step == "refuse_reason"
             and cb.arg(0) in REFUSE_REASONS):
         await query.answer()
@@ -422,7 +429,12 @@ async def parcels_command(update: Update, context: Context) -> None:
     await show_waiting(update, context, await who(update, context))
 
 
-async def show_waiting(update: Update, context: Context, w: Who) -> None:
+def _short_name(name: str, limit: int = 24) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+async def show_waiting(update: Update, context: Context, w: Who, offset: int = 0) -> None:
+    """The store's waiting parcels, a page of WAITING_PAGE at a time (one message stays short)."""
     result = await arrival.waiting(services(context), w.user.user_id)
     if isinstance(result, NotAllowed):
         await show_menu(update, w, _not_shopkeeper(w))
@@ -434,21 +446,27 @@ async def show_waiting(update: Update, context: Context, w: Who) -> None:
     if not result.parcels:
         await show_menu(update, w, head + "\n\n" + w._("No parcel is waiting for pickup."))
         return
+    offset = min(max(offset, 0), (len(result.parcels) - 1) // WAITING_PAGE * WAITING_PAGE)
+    page = result.parcels[offset : offset + WAITING_PAGE]
     lines = [head, "", w._("Waiting for pickup ({count}):").format(count=len(result.parcels))]
-    for number, parcel in enumerate(result.parcels[:WAITING_LIST_LIMIT], start=1):
-        who_for = h(parcel.name) if parcel.name else w._("customer")
+    for number, parcel in enumerate(page, start=offset + 1):
+        who_for = h(_short_name(parcel.name)) if parcel.name else w._("customer")
         told = w._("✅ told") if parcel.told else w._("⏳ not told yet")
         lines.append(w._("{n}. <code>{tracking}</code> — {customer} {mobile} — last day "
                          "{date} — {told}").format(
             n=number, tracking=h(parcel.tracking_id), customer=who_for,
             mobile=mask_mobile(parcel.phone),
             date=format_date(parcel.last_day, w.lang) if parcel.last_day else "—", told=told))
-    if len(result.parcels) > WAITING_LIST_LIMIT:
-        lines.append(w._("and {count} more").format(
-            count=len(result.parcels) - WAITING_LIST_LIMIT))
-    if any(not p.told for p in result.parcels):
+    if any(not p.told for p in page):
         lines += ["", w._("⏳ not told yet: the customer has not opened the bot yet. They get the "
                           "notice with their pickup code as soon as they do.")]
+    rest = len(result.parcels) - offset - len(page)
+    if rest > 0:
+        more = InlineKeyboardMarkup([[InlineKeyboardButton(
+            w._("➡️ Next {count}").format(count=min(rest, WAITING_PAGE)),
+            callback_data=pack(FEATURE, "page", offset + WAITING_PAGE))]])
+        await _send(update, "\n".join(lines), more)
+        return
     await show_menu(update, w, "\n".join(lines))
 
 

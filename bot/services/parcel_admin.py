@@ -13,7 +13,7 @@ from bot.storage import parcels as parcels_repo
 from bot.storage import pickup_points
 from bot.validation import Invalid, TrackingError, parse_tracking_id
 
-EVENTS_SHOWN = 20
+EVENTS_SHOWN = 15
 
 
 class LookupProblem(StrEnum):

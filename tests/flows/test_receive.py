@@ -339,3 +339,29 @@ async def test_the_customer_can_be_given_as_a_contact_card(harness: Harness) -> 
     assert seen[0].text.startswith("✅ TRK90000001 arrived.")
     row = await parcel(harness.svc, "TRK90000001")
     assert (row["customer_phone"], row["customer_name"]) == ("+919822012345", "Anil Patil")
+
+
+async def test_a_long_waiting_list_comes_a_page_at_a_time(harness: Harness) -> None:
+    ramesh, _, code = await shopkeeper(harness, "en", capacity=60)
+    rows = [(f"TRK{i:08d}", code, f"98{i:08d}", "Customer with a very long name " * 3)
+            for i in range(60)]
+    await load_manifest(harness.svc, *rows)
+    await ramesh.send("/receive")
+    await ramesh.send("\n".join(r[0] for r in rows))
+    (first,) = await ramesh.send("/parcels")
+    assert "Waiting for pickup (60):" in first.text and len(first.text) < 4096
+    assert "1. TRK00000000" in first.text and "26. " not in first.text
+    assert "Customer with a very lo…" in first.text
+    assert first.button_texts() == ["➡️ Next 25"]
+    (second,) = await ramesh.press("➡️ Next 25")
+    assert "26. TRK00000025" in second.text and "1. TRK00000000" not in second.text
+    (third,) = await ramesh.press("➡️ Next 10")
+    assert "60. TRK00000059" in third.text
+    assert third.button_texts()[0] == "📥 Receive parcels"  # the end: the menu
+    # Someone else's forged page button shows nothing.
+    other = await harness.person(205, "en")
+    update = other.fake.press("📦 Collect a parcel")
+    update["callback_query"]["data"] = "1:recv:page:25"
+    await harness.feed(update)
+    assert other.callback_answers()[-1].text == "This button has expired."
+    assert other.new() == []
