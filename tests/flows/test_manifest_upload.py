@@ -14,7 +14,7 @@ from tests.flows.conftest import ADMIN_ID
 from tests.flows.harness import Harness, Person
 from tests.flows.parcel_helpers import HEADER, events, parcel
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "manifests"
+CORPUS = Path(__file__).resolve().parents[1] / "manifest_corpus"
 LANGS = ["en", "hi", "mr"]
 LOADED = {"en": "✅ Loaded: {n}", "hi": "✅ लोड हुए: {n}", "mr": "✅ लोड झाले: {n}"}
 ERRORS = {"en": "⚠️ Errors: {n}", "hi": "⚠️ गलतियाँ: {n}", "mr": "⚠️ चुका: {n}"}

@@ -18,7 +18,7 @@ from bot.storage.db import Database
 from tests.factories import approved_store
 from tests.fakebotapi import DEFAULT_TOKEN
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "manifests"
+CORPUS = Path(__file__).resolve().parents[1] / "manifest_corpus"
 HEADER = "tracking_id,store_code,customer_phone,customer_name"
 
 

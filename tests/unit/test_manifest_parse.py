@@ -1,4 +1,4 @@
-"""Reading manifests: the corpus of good and bad files in tests/data/manifests."""
+"""Reading manifests: the corpus of good and bad files in tests/manifest_corpus."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.services.manifest import (
     parse_manifest,
 )
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "manifests"
+CORPUS = Path(__file__).resolve().parents[1] / "manifest_corpus"
 
 
 def parse(name: str) -> ParsedManifest | RejectedFile:
