@@ -1,4 +1,5 @@
-"""Command line: ``kirana-bot run`` (polling), ``kirana-bot migrate``."""
+"""Command line: ``kirana-bot run`` (polling), ``kirana-bot migrate``,
+``kirana-bot import-manifest FILE.csv``."""
 
 from __future__ import annotations
 
@@ -54,12 +55,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_manifest(args: argparse.Namespace) -> int:
+    settings = _settings()
+    logging_setup.configure(settings.log_level, settings.token)
+    from pathlib import Path
+
+    from bot.manifest_cli import run_import
+
+    return run_import(settings, Path(args.file), links=Path(args.links) if args.links else None,
+                      bot_username=args.bot_username)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kirana-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
         func=cmd_migrate)
+    manifest = sub.add_parser(
+        "import-manifest", help="load a courier manifest (CSV) as expected parcels")
+    manifest.add_argument("file", help="CSV: tracking_id,store_code,customer_phone,customer_name")
+    manifest.add_argument("--links", metavar="OUT.csv",
+                          help="write tracking_id,deep_link for the file's parcels")
+    manifest.add_argument("--bot-username", metavar="NAME",
+                          help="for --links; asked from the Bot API (getMe) when not given")
+    manifest.set_defaults(func=cmd_import_manifest)
     return parser
 
 

@@ -38,3 +38,6 @@ def configure(level: str, token: str = "") -> None:
     # httpx logs every request URL at INFO, and the URL carries the token.
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, PTB logs every request, answer and incoming update in full, message texts
+    # included: pickup codes must never reach a log, so these stay at INFO or above.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))

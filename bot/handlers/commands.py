@@ -29,6 +29,11 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("help", N_("What I can do for you"), EVERYONE),
     CommandSpec("language", N_("Change language"), EVERYONE),
     CommandSpec("cancel", N_("Stop what you are doing"), EVERYONE),
+    CommandSpec("receive", N_("Record parcels that arrived"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("parcels", N_("Parcels waiting for pickup"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("myparcels", N_("My parcels and pickup codes"),
+                frozenset({Role.NEWCOMER, Role.CUSTOMER})),
+    CommandSpec("parcel", N_("Look up a parcel by tracking id"), frozenset({Role.ADMIN})),
 ]
 
 

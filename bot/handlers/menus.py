@@ -26,8 +26,14 @@ MENU: dict[Role, list[MenuEntry]] = {
     Role.CUSTOMER: [
         MenuEntry(N_("📦 Collect a parcel"), "collect"),
     ],
-    Role.SHOPKEEPER: [],
-    Role.ADMIN: [],
+    Role.SHOPKEEPER: [
+        MenuEntry(N_("📥 Receive parcels"), "receive"),
+        MenuEntry(N_("📋 Parcels waiting"), "parcels"),
+    ],
+    Role.ADMIN: [
+        MenuEntry(N_("📄 Load a manifest"), "manifest"),
+        MenuEntry(N_("🔎 Find a parcel"), "find_parcel"),
+    ],
 }
 
 MENU_TITLES = {
