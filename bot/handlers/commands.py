@@ -29,6 +29,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("help", N_("What I can do for you"), EVERYONE),
     CommandSpec("language", N_("Change language"), EVERYONE),
     CommandSpec("cancel", N_("Stop what you are doing"), EVERYONE),
+    CommandSpec("pickup", N_("Hand over a parcel to a customer"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("earnings", N_("Your earnings this month and last"), frozenset({Role.SHOPKEEPER})),
 ]
 
 

@@ -26,7 +26,10 @@ MENU: dict[Role, list[MenuEntry]] = {
     Role.CUSTOMER: [
         MenuEntry(N_("📦 Collect a parcel"), "collect"),
     ],
-    Role.SHOPKEEPER: [],
+    Role.SHOPKEEPER: [
+        MenuEntry(N_("📦 Hand over a parcel"), "pickup"),
+        MenuEntry(N_("💰 Earnings"), "earnings"),
+    ],
     Role.ADMIN: [],
 }
 
