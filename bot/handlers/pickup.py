@@ -8,9 +8,11 @@ you?"). Every rule is in :mod:`bot.services.pickup`; this module parses and rend
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain import FlowState
@@ -24,6 +26,8 @@ from bot.i18n.formatting import format_datetime, format_money, format_number, fo
 from bot.services import lockout, pickup, users
 from bot.services.context import Services
 from bot.services.pickup import Parcel, Scope, Store
+
+log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 FEATURE = "pk"
@@ -193,6 +197,15 @@ def dispute_alert(svc: Services, disputed: pickup.Disputed) -> Callable[[Transla
 # ---------------------------------------------------------------------------- handlers
 
 
+async def answer(query: CallbackQuery, text: str | None = None, *,
+                 show_alert: bool = False) -> None:
+    """Answer a button press; a repeated update's query was answered already, and that is fine."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        log.info("callback query %s not answered: %s", query.id, exc.message)
+
+
 async def pickup_command(update: Update, context: Context) -> None:
     w = await who(update, context)
     await start_pickup(update, context, w)
@@ -261,7 +274,7 @@ async def on_button(update: Update, context: Context) -> None:
     cb = parse(query.data)
     target = cb.int_arg(0) if cb is not None else None
     if cb is None or target is None:
-        await query.answer(w._("This button has expired."))
+        await answer(query, w._("This button has expired."))
         return
     if cb.action in SCOPES:
         await _hand_over(update, context, w, target, SCOPES[cb.action])
@@ -270,7 +283,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif cb.action == "nm":
         await _dispute(update, context, w, target)
     else:
-        await query.answer(w._("This button has expired."))
+        await answer(query, w._("This button has expired."))
 
 
 async def _hand_over(update: Update, context: Context, w: Who, check_id: int,
@@ -280,20 +293,20 @@ async def _hand_over(update: Update, context: Context, w: Who, check_id: int,
     assert query is not None
     result = await pickup.hand_over(svc, w.user.user_id, check_id, scope)
     if isinstance(result, pickup.AlreadyHandedOver):
-        await query.answer(w._("This parcel was already handed over."))
+        await answer(query, w._("This parcel was already handed over."))
     elif isinstance(result, pickup.Expired):
-        await query.answer(w._("This button has expired."))
+        await answer(query, w._("This button has expired."))
     elif isinstance(result, pickup.NotAStore):
-        await query.answer(w._("Only an approved partner store can hand over parcels."),
+        await answer(query, w._("Only an approved partner store can hand over parcels."),
                            show_alert=True)
     elif isinstance(result, pickup.Stale):
-        await query.answer()
+        await answer(query)
         await query.edit_message_text(
             w._("This parcel can no longer be handed over with that code: it got a new code or "
                 "is no longer waiting here. Ask the customer for their current code."),
             reply_markup=InlineKeyboardMarkup([next_parcel_button(w.t)]))
     else:
-        await query.answer(w._("Handed over ✓"))
+        await answer(query, w._("Handed over ✓"))
         await query.edit_message_text(handed_over_text(w.t, result),
                                       reply_markup=handed_over_markup(w.t, result))
         await _send_receipt(context, svc, result)
@@ -319,9 +332,9 @@ async def _close(update: Update, context: Context, w: Who, check_id: int, *,
     else:
         result = await pickup.cancel(svc, w.user.user_id, check_id)
     if isinstance(result, pickup.Expired):
-        await query.answer(w._("This button has expired."))
+        await answer(query, w._("This button has expired."))
         return
-    await query.answer()
+    await answer(query)
     markup = InlineKeyboardMarkup([next_parcel_button(w.t)])
     if not_found:
         await query.edit_message_text(
@@ -342,12 +355,12 @@ async def _dispute(update: Update, context: Context, w: Who, parcel_id: int) -> 
     assert query is not None
     result = await pickup.dispute(svc, w.user.user_id, parcel_id)
     if isinstance(result, pickup.Expired):
-        await query.answer(w._("This button has expired."))
+        await answer(query, w._("This button has expired."))
         return
     if not result.first:
-        await query.answer(w._("You have already told us. Our team will contact you."))
+        await answer(query, w._("You have already told us. Our team will contact you."))
         return
-    await query.answer()
+    await answer(query)
     await query.edit_message_reply_markup(reply_markup=None)
     chat = update.effective_chat
     assert chat is not None
