@@ -36,7 +36,7 @@ from bot.services.codes import code_key, hash_code
 from bot.services.context import Services
 from bot.storage import pickups as repo
 from bot.storage.pickups import ParcelRow, StoreRow
-from bot.validation import CodeError, Invalid, parse_pickup_code
+from bot.validation import CodeError, Invalid, mobile_last4, parse_pickup_code
 
 CHECK_TTL = timedelta(minutes=30)
 MAX_OTHERS = 8  # other waiting parcels of the customer listed on one screen
@@ -82,7 +82,10 @@ class Parcel:
 
     @property
     def mobile_last4(self) -> str:
-        return self.customer_phone[-4:]
+        try:
+            return mobile_last4(self.customer_phone)
+        except ValueError:  # not an Indian mobile in E.164: still show its last digits
+            return self.customer_phone[-4:]
 
 
 def mask_tracking(tracking_id: str) -> str:
@@ -191,7 +194,7 @@ class Disputed:
 async def begin(svc: Services, user_id: int) -> Ready | Locked | NotAStore:
     """May this user type a code now? (Their store is approved and not locked.)"""
     now = svc.clock.now()
-    async with svc.db.transaction() as conn:
+    async with svc.db.reading() as conn:
         store = await repo.store_of_owner(conn, user_id)
         if store is None:
             return NotAStore()
