@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain import FlowState
@@ -306,10 +306,26 @@ async def _hand_over(update: Update, context: Context, w: Who, check_id: int,
                 "is no longer waiting here. Ask the customer for their current code."),
             reply_markup=InlineKeyboardMarkup([next_parcel_button(w.t)]))
     else:
-        await answer(query, w._("Handed over ✓"))
-        await query.edit_message_text(handed_over_text(w.t, result),
-                                      reply_markup=handed_over_markup(w.t, result))
-        await _send_receipt(context, svc, result)
+        # Handed over and paid (committed): whatever Telegram does now, the customer gets
+        # the receipt and the shopkeeper sees the result.
+        try:
+            await answer(query, w._("Handed over ✓"))
+            await _show(update, handed_over_text(w.t, result),
+                        handed_over_markup(w.t, result))
+        finally:
+            await _send_receipt(context, svc, result)
+
+
+async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Replace the pressed screen; if it cannot be edited, send the result as a new message."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except TelegramError as exc:
+        log.warning("could not edit the parcel screen: %s", exc)
+        await chat.send_message(text, reply_markup=markup)
 
 
 async def _send_receipt(context: Context, svc: Services, done: pickup.HandedOver) -> None:

@@ -525,3 +525,15 @@ def _press_data(person: Person, message_id: int, data: str) -> dict:
         raise AssertionError("the person's last message needs a button to press")
     update["callback_query"]["data"] = data
     return update
+
+
+async def test_receipt_is_sent_even_when_the_screen_cannot_be_edited(harness: Harness) -> None:
+    c = await counter(harness, "en")
+    pid, _, code = await arrived_parcel(harness.svc, c.store_id)
+    await open_screen(c, code)
+    harness.api.fail_next("editMessageText", 400, "Bad Request: message to edit not found",
+                          chat_id=SHOP)
+    (result,) = await c.shop.press("✅ Handed over")
+    assert result.text.startswith("✅ Handed over")  # as a new message instead
+    assert len(c.customer.new()) == 1
+    assert await count(harness, "SELECT COUNT(*) FROM earnings WHERE parcel_id = ?", pid) == 1

@@ -341,12 +341,12 @@ async def test_hand_over_all_pays_each_parcel_once(svc, stores) -> None:
     )
     done = [r for r in results if isinstance(r, pickup.HandedOver)]
     assert len(done) == 1
-    assert len(await svc.db.fetchall("SELECT 1 FROM earnings")) in (1, 3)
-    if len(done[0].parcels) == 3:
-        assert [p.id for p in done[0].parcels] == [main, *others]
-        assert done[0].total_paise == 3000
-    assert await count(
-        svc, "SELECT COUNT(*) FROM earnings GROUP BY parcel_id ORDER BY 1 DESC LIMIT 1") == 1
+    assert all(isinstance(r, pickup.HandedOver | pickup.AlreadyHandedOver) for r in results)
+    # Whichever press won, the ledger has exactly the parcels it handed over, once each.
+    paid = [r[0] for r in await svc.db.fetchall("SELECT parcel_id FROM earnings ORDER BY id")]
+    assert paid == [p.id for p in done[0].parcels]
+    assert paid in ([main], [main, *others])
+    assert done[0].total_paise == 1000 * len(paid)
 
 
 async def test_the_rest_after_the_first_each_once(svc, stores) -> None:
