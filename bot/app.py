@@ -24,9 +24,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
     customer,
+    earnings,
     errors,
     manifest_upload,
     parcel_admin,
+    pickup,
     receive,
     router,
     start,
@@ -44,7 +46,7 @@ PRIVATE = filters.ChatType.PRIVATE
 # Feature handler modules, each with ``register(app)``; added before the catch-alls. A module
 # may also define ``async def on_startup(app)`` (run after the database is open, e.g. to
 # schedule jobs or resume work) and ``async def on_shutdown(app)``.
-FEATURES: list = [receive, customer, manifest_upload, parcel_admin]
+FEATURES: list = [receive, customer, manifest_upload, parcel_admin, pickup, earnings]
 
 
 def register_handlers(app: Application) -> None:

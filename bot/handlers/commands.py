@@ -31,6 +31,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("cancel", N_("Stop what you are doing"), EVERYONE),
     CommandSpec("receive", N_("Record parcels that arrived"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("parcels", N_("Parcels waiting for pickup"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("pickup", N_("Hand over a parcel to a customer"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("earnings", N_("Your earnings this month and last"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("myparcels", N_("My parcels and pickup codes"),
                 frozenset({Role.NEWCOMER, Role.CUSTOMER})),
     CommandSpec("parcel", N_("Look up a parcel by tracking id"), frozenset({Role.ADMIN})),

@@ -28,7 +28,9 @@ MENU: dict[Role, list[MenuEntry]] = {
     ],
     Role.SHOPKEEPER: [
         MenuEntry(N_("📥 Receive parcels"), "receive"),
+        MenuEntry(N_("📦 Hand over a parcel"), "pickup"),
         MenuEntry(N_("📋 Parcels waiting"), "parcels"),
+        MenuEntry(N_("💰 Earnings"), "earnings"),
     ],
     Role.ADMIN: [
         MenuEntry(N_("📄 Load a manifest"), "manifest"),
