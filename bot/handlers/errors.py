@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers.context import services
@@ -15,7 +15,16 @@ from bot.storage import users as users_repo
 log = logging.getLogger(__name__)
 
 
+def _is_repeated_button_press(error: object) -> bool:
+    """Telegram refuses a second answer to one button press (the same update delivered twice,
+    or an answer after Telegram's deadline). The user already got the first answer."""
+    return isinstance(error, BadRequest) and "query is too old" in error.message.lower()
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if _is_repeated_button_press(context.error):
+        log.info("button press answered already: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

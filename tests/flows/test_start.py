@@ -146,3 +146,12 @@ async def test_failure_inside_a_handler_gets_a_short_localised_apology(
     assert [m.text for m in seen] == ["माफ़ कीजिए, हमारी तरफ़ से कुछ गड़बड़ हो गई। कृपया फिर से कोशिश करें।"]
     assert "Traceback" not in seen[0].text
     assert any("error while handling" in r.message for r in caplog.records)
+
+
+async def test_the_same_button_update_delivered_twice_gets_no_apology(harness: Harness) -> None:
+    asha = await harness.person(101, "en")
+    update = asha.fake.press("📦 Collect a parcel")
+    await harness.feed(update)
+    asha.new()
+    await harness.feed(update)  # Telegram re-delivers; answering it again is refused
+    assert not any("went wrong" in (m.text or "") for m in asha.new())
