@@ -22,7 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, router, start
+from bot.handlers import applications, errors, onboarding, router, start
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
@@ -36,7 +36,7 @@ PRIVATE = filters.ChatType.PRIVATE
 # Feature handler modules, each with ``register(app)``; added before the catch-alls. A module
 # may also define ``async def on_startup(app)`` (run after the database is open, e.g. to
 # schedule jobs or resume work) and ``async def on_shutdown(app)``.
-FEATURES: list = []
+FEATURES: list = [onboarding, applications]
 
 
 def register_handlers(app: Application) -> None:

@@ -29,6 +29,12 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("help", N_("What I can do for you"), EVERYONE),
     CommandSpec("language", N_("Change language"), EVERYONE),
     CommandSpec("cancel", N_("Stop what you are doing"), EVERYONE),
+    CommandSpec("register", N_("Register your shop as a partner store"),
+                frozenset({Role.NEWCOMER, Role.CUSTOMER})),
+    CommandSpec("mystore", N_("Your store's details and store code"),
+                frozenset({Role.SHOPKEEPER})),
+    CommandSpec("applications", N_("Store applications waiting for a decision"),
+                frozenset({Role.ADMIN})),
 ]
 
 

@@ -26,8 +26,12 @@ MENU: dict[Role, list[MenuEntry]] = {
     Role.CUSTOMER: [
         MenuEntry(N_("📦 Collect a parcel"), "collect"),
     ],
-    Role.SHOPKEEPER: [],
-    Role.ADMIN: [],
+    Role.SHOPKEEPER: [
+        MenuEntry(N_("🏪 My store"), "mystore"),
+    ],
+    Role.ADMIN: [
+        MenuEntry(N_("📝 Store applications"), "applications"),
+    ],
 }
 
 MENU_TITLES = {
