@@ -106,8 +106,9 @@ QUESTION_TEXT: dict[Step, str] = {
         "For example: <code>ramesh@okaxis</code>"),
 }
 
-# A short reason with an example, for every way an answer can be wrong. Looked up by
-# (step, reason) first, then by reason alone.
+# A short reason with an example, for every way an answer can be wrong: by (step, reason),
+# and by reason alone for the problems any question can have. (The validation reasons are
+# StrEnums whose values repeat across enums, "empty" for one, so they are never keys alone.)
 REASONS: dict[object, str] = {
     (Step.SHOP_NAME, TextError.TOO_SHORT): N_(
         "The shop name is too short: use at least 2 characters, "
@@ -127,54 +128,56 @@ REASONS: dict[object, str] = {
     (Step.ADDRESS, TextError.TOO_LONG): N_(
         "The address is too long: use at most 200 characters, "
         "e.g. <i>Shop 4, Shivaji Chowk, Kothrud, Pune</i>."),
-    PhoneError.EMPTY: N_("Please send a mobile number, e.g. <code>98220 12345</code>."),
-    PhoneError.NOT_DIGITS: N_(
+    (Step.MOBILE, PhoneError.EMPTY): N_(
+        "Please send a mobile number, e.g. <code>98220 12345</code>."),
+    (Step.MOBILE, PhoneError.NOT_DIGITS): N_(
         "A mobile number has only digits, e.g. <code>98220 12345</code>."),
-    PhoneError.TOO_SHORT: N_(
+    (Step.MOBILE, PhoneError.TOO_SHORT): N_(
         "That number is too short: an Indian mobile number has 10 digits, "
         "e.g. <code>98220 12345</code>."),
-    PhoneError.TOO_LONG: N_(
+    (Step.MOBILE, PhoneError.TOO_LONG): N_(
         "That number is too long: an Indian mobile number has 10 digits, "
         "e.g. <code>98220 12345</code>."),
-    PhoneError.NOT_INDIAN: N_(
+    (Step.MOBILE, PhoneError.NOT_INDIAN): N_(
         "Please give an Indian mobile number (+91), e.g. <code>98220 12345</code>."),
-    PhoneError.NOT_MOBILE: N_(
+    (Step.MOBILE, PhoneError.NOT_MOBILE): N_(
         "That is not a mobile number: Indian mobile numbers start with 6, 7, 8 or 9, "
         "e.g. <code>98220 12345</code>."),
-    Problem.NOT_OWN_CONTACT: N_(
+    (Step.MOBILE, Problem.NOT_OWN_CONTACT): N_(
         "That contact is not your own number. Tap <b>{share}</b> to share yours, "
         "or type the number, e.g. <code>98220 12345</code>."),
-    PinError.EMPTY: N_("Please send the 6-digit PIN code, e.g. <code>411038</code>."),
-    PinError.NOT_SIX_DIGITS: N_(
+    (Step.PIN_CODE, PinError.EMPTY): N_(
+        "Please send the 6-digit PIN code, e.g. <code>411038</code>."),
+    (Step.PIN_CODE, PinError.NOT_SIX_DIGITS): N_(
         "A PIN code has exactly 6 digits, e.g. <code>411038</code>."),
-    PinError.BAD_FIRST_DIGIT: N_(
+    (Step.PIN_CODE, PinError.BAD_FIRST_DIGIT): N_(
         "A PIN code does not start with 0, e.g. <code>411038</code>."),
-    Problem.EXPECTED_LOCATION: N_(
+    (Step.LOCATION, Problem.EXPECTED_LOCATION): N_(
         "Please send the shop's location with <b>{location}</b> (or 📎 → Location), "
         "or tap <b>{skip}</b>."),
-    Problem.OUTSIDE_INDIA: N_(
+    (Step.LOCATION, Problem.OUTSIDE_INDIA): N_(
         "That location is outside India. Please send the shop's location again with "
         "<b>{location}</b>, or tap <b>{skip}</b>."),
-    HoursError.EMPTY: N_(
+    (Step.HOURS, HoursError.EMPTY): N_(
         "Please send the opening hours, e.g. <code>9-21</code> or <code>9am-9pm</code>."),
-    HoursError.BAD_FORMAT: N_(
+    (Step.HOURS, HoursError.BAD_FORMAT): N_(
         "I could not read those hours. Write the opening and closing time, "
         "e.g. <code>9-21</code>, <code>09:00-21:00</code> or <code>9am-9pm</code>."),
-    HoursError.BAD_TIME: N_(
+    (Step.HOURS, HoursError.BAD_TIME): N_(
         "That time does not exist: hours go from 0 to 24 and minutes from 00 to 59, "
         "e.g. <code>9:30-21:30</code>."),
-    HoursError.CLOSE_BEFORE_OPEN: N_(
+    (Step.HOURS, HoursError.CLOSE_BEFORE_OPEN): N_(
         "The closing time must be after the opening time on the same day, "
         "e.g. <code>9-21</code>. A shop that never closes: tap <b>{all_day}</b>."),
-    CapacityError.NOT_NUMBER: N_(
+    (Step.CAPACITY, CapacityError.NOT_NUMBER): N_(
         "Please send a whole number of parcels, e.g. <code>20</code>."),
-    CapacityError.TOO_SMALL: N_(
+    (Step.CAPACITY, CapacityError.TOO_SMALL): N_(
         "The shop must be able to keep at least 1 parcel, e.g. <code>20</code>."),
-    CapacityError.TOO_LARGE: N_(
+    (Step.CAPACITY, CapacityError.TOO_LARGE): N_(
         "That is too many: at most 500 parcels, e.g. <code>50</code>."),
-    UpiError.EMPTY: N_(
+    (Step.UPI_ID, UpiError.EMPTY): N_(
         "Please send your UPI id, e.g. <code>ramesh@okaxis</code>, or tap <b>{skip}</b>."),
-    UpiError.BAD_FORMAT: N_(
+    (Step.UPI_ID, UpiError.BAD_FORMAT): N_(
         "That does not look like a UPI id. It has the form name@bank, "
         "e.g. <code>ramesh@okaxis</code>."),
     Problem.EXPECTED_TEXT: N_("Please type your answer as a message."),
@@ -194,7 +197,9 @@ def _button_names(w: Who) -> dict[str, str]:
 
 
 def reason_text(w: Who, step: Step, reason: object) -> str:
-    message = REASONS.get((step, reason)) or REASONS.get(reason)
+    message = REASONS.get((step, reason))
+    if message is None and isinstance(reason, Problem):
+        message = REASONS.get(reason)
     if message is None:  # every reason has a message (tested); never show an internal code
         log.error("no message for reason %r at step %s", reason, step)
         return w._("Please check your answer and try again.")

@@ -122,12 +122,12 @@ async def reject(svc: Services, admin_id: int, store_id: int, text: str) -> Deci
     return Decision(Outcome.REJECTED, store, decider_name=name)
 
 
-async def pending(svc: Services, admin_id: int, limit: int = PENDING_SHOWN) -> PendingList | None:
-    """The oldest applications waiting for a decision; None for a non-admin."""
+async def pending(svc: Services, admin_id: int, limit: int | None = None) -> PendingList | None:
+    """The oldest applications waiting for a decision (``PENDING_SHOWN``); None for a non-admin."""
     if not svc.settings.is_admin(admin_id):
         return None
     async with svc.db.reading() as conn:
-        shown, total = await stores.pending(conn, limit)
+        shown, total = await stores.pending(conn, limit or PENDING_SHOWN)
     return PendingList(shown, total)
 
 

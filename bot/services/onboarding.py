@@ -9,9 +9,11 @@ Rules:
   next question is shown, so a restart continues at the same question with every answer kept.
 * The mobile number is typed, or shared with Telegram's contact button; a shared contact is
   accepted only when it is the sender's own (``contact.user_id == from.id``).
-* Forward: the first unanswered question after this one (going back to fix one answer does not
-  ask the later ones again), else the summary. From an edit opened on the summary: the summary.
-* Back: the previous question (from an edit: the summary). Keep: leave the answer, go forward.
+* After an answer (or skip): the first unanswered question after this one (going back to fix
+  one answer does not ask the later ones again), else the summary. After an edit opened on the
+  summary: the summary.
+* Back: the previous question, showing its answer (from an edit: the summary). Keep: leave the
+  answer and go to the next question in order, so Back and Keep walk through the answers.
 * A draft untouched for :data:`STALE_AFTER` is not continued silently: the user chooses
   *continue* or *start over*.
 * Telegram may deliver a message again after a crash (the update was handled but not yet
@@ -227,7 +229,9 @@ def _answer(step: Step, inp: Input, sender_id: int) -> dict[str, Any] | StrEnum:
     if step is Step.MOBILE and isinstance(inp, ContactInput):
         if inp.contact_user_id != sender_id:
             return Problem.NOT_OWN_CONTACT
-        result = parse_mobile(inp.phone)
+        # Telegram gives a contact's number in international form, "+" optional.
+        phone = inp.phone.strip()
+        result = parse_mobile(phone if phone.startswith("+") else "+" + phone)
         if isinstance(result, Invalid):
             return result.reason
         return {step: result.value, "mobile_verified": True}
@@ -258,7 +262,10 @@ def _apply(draft: Draft, inp: Input, sender_id: int) -> tuple[Step, bool, dict[s
     if inp is Command.KEEP:
         if step is Step.SUMMARY or step not in answers:
             return Problem.NOTHING_TO_KEEP
-        return _forward(draft, answers), False, answers
+        if draft.editing:
+            return Step.SUMMARY, False, answers
+        index = QUESTIONS.index(step) + 1
+        return (QUESTIONS[index] if index < len(QUESTIONS) else Step.SUMMARY), False, answers
     if inp is Command.SKIP:
         if step not in SKIPPABLE:
             return Problem.CANNOT_SKIP
