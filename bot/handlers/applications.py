@@ -94,6 +94,8 @@ async def _send_card(bot: Bot, svc: Services, chat_id: int, t: Translator, store
                      applicant: str) -> Message | None:
     sent = await deliver(bot, svc, chat_id, card_text(t, svc, store, applicant),
                          reply_markup=decision_markup(t, store.id))
+    if sent is not None:
+        await approval.card_shown(svc, store.id, chat_id, sent.message_id)
     if sent is not None and store.details.has_location:
         try:
             await bot.send_location(chat_id, latitude=store.details.latitude,
@@ -161,6 +163,29 @@ async def _mark_card(bot: Bot, svc: Services, chat_id: int, message_id: int | No
         log.info("card %s in chat %s not updated: %s", message_id, chat_id, exc)
 
 
+async def show_decision_on_cards(bot: Bot, svc: Services, decision: Decision,
+                                 pressed: tuple[int, int | None]) -> None:
+    """Put the decision on every admin's card of the application (and on the one pressed)."""
+    store = decision.store
+    assert store is not None
+    done = set()
+    for chat_id, message_id in await approval.cards_to_update(svc, store.id):
+        await _mark_card(bot, svc, chat_id, message_id, await _translator_for(svc, chat_id),
+                         decision)
+        done.add((chat_id, message_id))
+    if pressed not in done:
+        chat_id, message_id = pressed
+        await _mark_card(bot, svc, chat_id, message_id, await _translator_for(svc, chat_id),
+                         decision)
+
+
+async def _leave_reject_flow(svc: Services, admin_id: int, store_id: int) -> None:
+    """An admin who pressed reject, then approve (or saw it decided), is not asked for a reason."""
+    state = await users.current_flow(svc, admin_id)
+    if state is not None and state.flow == REJECT_FLOW and state.data.get("store_id") == store_id:
+        await users.leave_flow(svc, admin_id)
+
+
 async def button_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
@@ -188,11 +213,13 @@ async def button_pressed(update: Update, context: Context) -> None:
     if decision.outcome is Outcome.ALREADY_DECIDED:
         await query.answer(already_decided_text(w.t, store, decision.decider_name),
                            show_alert=True)
+        await _leave_reject_flow(svc, w.user.user_id, store.id)
         await _mark_card(context.bot, svc, w.user.chat_id, card_id, w.t, decision)
         return
     if decision.outcome is Outcome.APPROVED:
         await query.answer(w._("Approved."))
-        await _mark_card(context.bot, svc, w.user.chat_id, card_id, w.t, decision)
+        await _leave_reject_flow(svc, w.user.user_id, store.id)
+        await show_decision_on_cards(context.bot, svc, decision, (w.user.chat_id, card_id))
         await tell_owner(context.bot, svc, store)
         return
     # ASK_REASON
@@ -241,10 +268,11 @@ async def on_reason(update: Update, context: Context, w: Who, state: FlowState) 
         return
     store = decision.store
     assert store is not None
-    await _mark_card(context.bot, svc, w.user.chat_id, card_id, w.t, decision)
     if decision.outcome is Outcome.ALREADY_DECIDED:
+        await _mark_card(context.bot, svc, w.user.chat_id, card_id, w.t, decision)
         await show_menu(update, w, already_decided_text(w.t, store, decision.decider_name))
         return
+    await show_decision_on_cards(context.bot, svc, decision, (w.user.chat_id, card_id))
     await show_menu(update, w, w._(
         "❌ Application #{number} rejected. We told the shopkeeper."
     ).format(number=store.id))

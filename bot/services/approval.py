@@ -152,3 +152,13 @@ async def admin_notice_sent(svc: Services, store_id: int) -> None:
 
 async def owner_notice_sent(svc: Services, store_id: int) -> None:
     await stores.owner_notice_sent(svc.db, store_id)
+
+
+async def card_shown(svc: Services, store_id: int, chat_id: int, message_id: int) -> None:
+    """Remember an admin's card of the application, to show the decision on it later."""
+    await stores.add_card(svc.db, store_id, chat_id, message_id)
+
+
+async def cards_to_update(svc: Services, store_id: int) -> list[tuple[int, int]]:
+    """Every admin card of a decided application (each returned once)."""
+    return await stores.take_cards(svc.db, store_id)

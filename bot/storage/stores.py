@@ -220,6 +220,27 @@ async def owner_notice_sent(db: Database, store_id: int) -> None:
     await db.execute("UPDATE stores SET owner_notice_due = 0 WHERE id = ?", (store_id,))
 
 
+async def add_card(db: Database, store_id: int, chat_id: int, message_id: int) -> None:
+    await db.execute(
+        "INSERT OR IGNORE INTO store_application_cards (store_id, chat_id, message_id) "
+        "VALUES (?, ?, ?)",
+        (store_id, chat_id, message_id),
+    )
+
+
+async def take_cards(db: Database, store_id: int) -> list[tuple[int, int]]:
+    """(chat id, message id) of every card of the application, forgotten as they are returned."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "SELECT chat_id, message_id FROM store_application_cards WHERE store_id = ? "
+            "ORDER BY chat_id, message_id",
+            (store_id,),
+        )
+        cards = [(row["chat_id"], row["message_id"]) for row in await cur.fetchall()]
+        await conn.execute("DELETE FROM store_application_cards WHERE store_id = ?", (store_id,))
+    return cards
+
+
 async def first_name_of(conn: aiosqlite.Connection, user_id: int) -> str | None:
     cur = await conn.execute("SELECT first_name FROM users WHERE user_id = ?", (user_id,))
     row = await cur.fetchone()

@@ -8,7 +8,7 @@ import pytest
 
 from bot.services import approval, onboarding
 from tests.flows.harness import Harness, Person
-from tests.flows.onboarding_steps import SUBMIT, fill_application
+from tests.flows.onboarding_steps import BACK, KEEP, STEPS, SUBMIT, answer, fill_application
 
 RAVI, MEERA = 900, 901
 SHOP = 101
@@ -45,6 +45,44 @@ async def test_every_admin_gets_the_application_in_their_language(two_admins: Ha
     assert card_mr.button_texts() == ["✅ मंजूर करा", "❌ नाकारा"]
     assert pin_en.kind == pin_mr.kind == "location"
     assert (await _store(two_admins))["admin_notice_due"] == 0
+
+    # Ravi decides: Meera's card shows it too, in Marathi, and loses its buttons.
+    await ravi.press("✅ Approve")
+    (meera_card,) = meera.new()
+    assert meera_card.message_id == card_mr.message_id
+    assert meera_card.text.endswith("✅ Ravi यांनी मंजूर केला, 2 नोव्हें, 2026, 10:00 AM. "
+                                    "स्टोअर कोड: KS-0001")
+    assert meera_card.inline_keyboard == []
+
+
+async def test_reject_then_approve_forgets_the_reason_question(two_admins: Harness) -> None:
+    ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
+    await _apply(two_admins)
+    (card, _pin) = ravi.new()
+    await ravi.press("❌ Reject")
+    await ravi.press("✅ Approve", message_id=card.message_id)
+    assert (await _store(two_admins))["status"] == "approved"
+    (reply,) = await ravi.send("thanks")  # not taken as a reason any more
+    assert reply.text.startswith("Sorry, I did not understand that.")
+
+
+async def test_html_in_answers_is_shown_as_typed(two_admins: Harness) -> None:
+    ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
+    asha = await two_admins.person(SHOP, "en", first_name="<Asha & Co>")
+    await asha.send("/register")
+    await asha.send("Sharma & Sons <Kirana>")
+    (asked,) = await asha.send(BACK["en"])
+    assert "Current answer: Sharma & Sons <Kirana>" in asked.text
+    await asha.send(KEEP["en"])
+    for step in STEPS[1:]:
+        await answer(asha, step)
+    assert "🏪 Shop name: Sharma & Sons <Kirana>" in asha.last().text
+    await asha.press(SUBMIT["en"])
+    (card, _pin) = ravi.new()
+    assert "Sharma & Sons <Kirana>" in card.text and "Applicant: <Asha & Co>" in card.text
+    await ravi.press("❌ Reject")
+    await ravi.send("Name <b> & address unclear")
+    assert "Reason: Name <b> & address unclear" in asha.new()[-1].text
 
 
 async def test_two_admins_approving_at_once_decide_once(two_admins: Harness) -> None:

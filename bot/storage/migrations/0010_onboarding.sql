@@ -21,5 +21,14 @@ ALTER TABLE stores ADD COLUMN mobile_verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE stores ADD COLUMN admin_notice_due INTEGER NOT NULL DEFAULT 0;  -- new application
 ALTER TABLE stores ADD COLUMN owner_notice_due INTEGER NOT NULL DEFAULT 0;  -- approved / rejected
 
+-- Where each admin was shown an application (its card with approve / reject), so that the
+-- decision shows on every admin's card, not only on the one pressed.
+CREATE TABLE store_application_cards (
+    store_id    INTEGER NOT NULL REFERENCES stores(id),
+    chat_id     INTEGER NOT NULL,
+    message_id  INTEGER NOT NULL,
+    PRIMARY KEY (store_id, chat_id, message_id)
+);
+
 -- At most one application waiting for a decision per user.
 CREATE UNIQUE INDEX stores_one_pending ON stores(owner_user_id) WHERE status = 'pending';
