@@ -126,9 +126,10 @@ async def tell_owner(bot: Bot, svc: Services, store: Store) -> None:
         text = t.gettext(
             "Sorry, your application for <b>{shop}</b> was not approved.\n"
             "Reason: {reason}\n\n"
-            "You may apply again: send /register or tap the button below. Your earlier "
+            "You may apply again: send /register or tap <b>{button}</b>. Your earlier "
             "answers will be filled in, so you only change what is needed."
-        ).format(shop=shop, reason=h(store.reject_reason or ""))
+        ).format(shop=shop, reason=h(store.reject_reason or ""),
+                 button=t.gettext("🏪 Run a partner store"))
     else:
         own = [c for c in commands_for(Role.SHOPKEEPER) if c.roles != EVERYONE]
         commands = "\n".join(f"/{c.name} — {t.gettext(c.description)}" for c in own)

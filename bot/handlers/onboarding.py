@@ -12,6 +12,7 @@ inline buttons.
 from __future__ import annotations
 
 import logging
+from datetime import tzinfo
 
 from telegram import (
     Chat,
@@ -30,7 +31,13 @@ from bot.handlers import applications, router, start
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.router import Flow, show_menu
-from bot.handlers.store_views import FIELD_LABELS, detail_lines, my_store_text
+from bot.handlers.store_views import (
+    FIELD_LABELS,
+    detail_lines,
+    format_hours,
+    format_mobile,
+    my_store_text,
+)
 from bot.i18n import LANGUAGES, N_, translator
 from bot.i18n.formatting import format_date
 from bot.services import onboarding, users
@@ -269,9 +276,9 @@ def current_answer(w: Who, draft: Draft) -> str | None:
     if step is Step.UPI_ID and value is None:
         return w._("skipped")
     if step is Step.HOURS:
-        if value["opens"] == "00:00" and value["closes"] == "24:00":
-            return w._("Open 24 hours")
-        return f"{value['opens']}–{value['closes']}"
+        return format_hours(w.t, value["opens"], value["closes"])
+    if step is Step.MOBILE:
+        return format_mobile(value)
     return h(value)
 
 
@@ -323,7 +330,7 @@ async def ask(chat: Chat, w: Who, draft: Draft, prefix: str | None = None) -> No
                             reply_markup=question_keyboard(w, draft))
 
 
-async def offer_resume(chat: Chat, w: Who, draft: Draft, tz) -> None:
+async def offer_resume(chat: Chat, w: Who, draft: Draft, tz: tzinfo) -> None:
     started = format_date(draft.started_at.astimezone(tz), w.lang)
     shop = draft.answers.get(Step.SHOP_NAME)
     if shop:

@@ -203,7 +203,8 @@ async def test_rejection_with_reason_then_apply_again(harness: Harness, lang: st
 
     (told,) = asha.new()
     assert told.text.startswith(REJECTED[lang])
-    assert "/register" in told.text
+    assert "/register" in told.text and RUN_A_STORE[lang] in told.text
+    assert told.button_texts()[0] == RUN_A_STORE[lang]
     row = await _store_row(harness)
     assert (row["status"], row["code"], row["decided_by"], row["reject_reason"]) == (
         "rejected", None, ADMIN_ID, "PIN code does not match the address.")
