@@ -109,7 +109,9 @@ async def announce(bot: Bot, svc: Services, store: Store) -> None:
     """Send a new application to every admin, each in their language."""
     applicant = await _first_name(svc, store.owner_user_id)
     if not svc.settings.admin_ids:
+        # Still owed: sent at the first start with KIRANA_ADMIN_IDS set.
         log.warning("application %s: no admins configured (KIRANA_ADMIN_IDS)", store.id)
+        return
     for admin_id in sorted(svc.settings.admin_ids):
         t = await _translator_for(svc, admin_id)
         await _send_card(bot, svc, admin_id, t, store, applicant)

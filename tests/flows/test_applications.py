@@ -262,3 +262,20 @@ async def test_notices_lost_in_a_crash_are_sent_at_start(two_admins: Harness) ->
     assert told.text.startswith("🎉 Congratulations! Sharma Kirana is now a partner store.")
     await two_admins.restart()
     assert asha.new() == []
+
+
+async def test_without_admins_the_application_waits_for_the_first_admin(tmp_path: Path) -> None:
+    h = Harness(tmp_path)  # KIRANA_ADMIN_IDS not set
+    await h.start()
+    try:
+        await _apply(h)
+        assert (await _store(h))["admin_notice_due"] == 1
+        await h.stop()
+        h.settings = h.settings.model_copy(update={"admin_ids": frozenset({RAVI})})
+        h.api.user(RAVI, first_name="Ravi", language_code="en")
+        await h.start()
+        (card, _pin) = h.api.messages(RAVI)
+        assert card.text.startswith("📝 Partner store application #1")
+        assert (await _store(h))["admin_notice_due"] == 0
+    finally:
+        await h.stop()
