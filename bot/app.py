@@ -23,10 +23,12 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
+    applications,
     customer,
     earnings,
     errors,
     manifest_upload,
+    onboarding,
     parcel_admin,
     pickup,
     receive,
@@ -46,7 +48,16 @@ PRIVATE = filters.ChatType.PRIVATE
 # Feature handler modules, each with ``register(app)``; added before the catch-alls. A module
 # may also define ``async def on_startup(app)`` (run after the database is open, e.g. to
 # schedule jobs or resume work) and ``async def on_shutdown(app)``.
-FEATURES: list = [receive, customer, manifest_upload, parcel_admin, pickup, earnings]
+FEATURES: list = [
+    onboarding,
+    applications,
+    receive,
+    customer,
+    manifest_upload,
+    parcel_admin,
+    pickup,
+    earnings,
+]
 
 
 def register_handlers(app: Application) -> None:

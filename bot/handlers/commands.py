@@ -33,8 +33,14 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("parcels", N_("Parcels waiting for pickup"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("pickup", N_("Hand over a parcel to a customer"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("earnings", N_("Your earnings this month and last"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("mystore", N_("Your store's details and store code"),
+                frozenset({Role.SHOPKEEPER})),
     CommandSpec("myparcels", N_("My parcels and pickup codes"),
                 frozenset({Role.NEWCOMER, Role.CUSTOMER})),
+    CommandSpec("register", N_("Register your shop as a partner store"),
+                frozenset({Role.NEWCOMER, Role.CUSTOMER})),
+    CommandSpec("applications", N_("Store applications waiting for a decision"),
+                frozenset({Role.ADMIN})),
     CommandSpec("parcel", N_("Look up a parcel by tracking id"), frozenset({Role.ADMIN})),
 ]
 

@@ -31,8 +31,10 @@ MENU: dict[Role, list[MenuEntry]] = {
         MenuEntry(N_("📦 Hand over a parcel"), "pickup"),
         MenuEntry(N_("📋 Parcels waiting"), "parcels"),
         MenuEntry(N_("💰 Earnings"), "earnings"),
+        MenuEntry(N_("🏪 My store"), "mystore"),
     ],
     Role.ADMIN: [
+        MenuEntry(N_("📝 Store applications"), "applications"),
         MenuEntry(N_("📄 Load a manifest"), "manifest"),
         MenuEntry(N_("🔎 Find a parcel"), "find_parcel"),
     ],
