@@ -25,6 +25,13 @@ class UserProfile:
     roles: frozenset[Role] = frozenset()
 
     @property
+    def menu_roles(self) -> tuple[Role, ...]:
+        """Every role the user has, most powerful first; a shopkeeper who is also an admin or
+        a customer sees the menus and commands of each."""
+        held = tuple(r for r in (Role.ADMIN, Role.SHOPKEEPER, Role.CUSTOMER) if r in self.roles)
+        return held or (Role.NEWCOMER,)
+
+    @property
     def main_role(self) -> Role:
         for role in (Role.ADMIN, Role.SHOPKEEPER, Role.CUSTOMER):
             if role in self.roles:

@@ -122,7 +122,7 @@ async def tell_owner(bot: Bot, svc: Services, store: Store) -> None:
     """Tell the shopkeeper the decision, in their language; on approval set their commands."""
     profile = await users.profile(svc, store.owner_user_id)
     t = translator(profile.language or profile.tg_language if profile else None)
-    role = profile.main_role if profile else Role.NEWCOMER
+    roles = profile.menu_roles if profile else (Role.NEWCOMER,)
     shop = h(store.details.shop_name)
     if store.status == "rejected":
         text = t.gettext(
@@ -141,9 +141,9 @@ async def tell_owner(bot: Bot, svc: Services, store: Store) -> None:
             "Commands for your store:\n{commands}\n\n"
             "/help shows all commands."
         ).format(shop=shop, code=store.code or "", commands=commands)
-    await deliver(bot, svc, store.owner_user_id, text, reply_markup=menu_markup(role, t))
+    await deliver(bot, svc, store.owner_user_id, text, reply_markup=menu_markup(roles, t))
     if store.status != "rejected" and profile is not None:
-        await set_chat_commands(bot, profile.chat_id, role, t.lang)
+        await set_chat_commands(bot, profile.chat_id, roles, t.lang)
     await approval.owner_notice_sent(svc, store.id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -45,11 +46,20 @@ COMMANDS: list[CommandSpec] = [
 ]
 
 
-def commands_for(role: Role) -> list[CommandSpec]:
-    return [c for c in COMMANDS if role in c.roles]
+Roles = Role | Sequence[Role]
 
 
-def bot_commands(role: Role, lang: str) -> list[BotCommand]:
+def as_roles(roles: Roles) -> tuple[Role, ...]:
+    return (roles,) if isinstance(roles, Role) else tuple(roles)
+
+
+def commands_for(roles: Roles) -> list[CommandSpec]:
+    """The commands of any of ``roles``, in COMMANDS order."""
+    held = set(as_roles(roles))
+    return [c for c in COMMANDS if held & c.roles]
+
+
+def bot_commands(role: Roles, lang: str) -> list[BotCommand]:
     _ = translator(lang).gettext
     return [BotCommand(c.name, _(c.description)) for c in commands_for(role)]
 
@@ -64,7 +74,7 @@ async def set_default_commands(bot: Bot) -> None:
         )
 
 
-async def set_chat_commands(bot: Bot, chat_id: int, role: Role, lang: str) -> None:
+async def set_chat_commands(bot: Bot, chat_id: int, role: Roles, lang: str) -> None:
     """The menu of one chat, in the language and for the role its user has now."""
     try:
         await bot.set_my_commands(bot_commands(role, lang), scope=BotCommandScopeChat(chat_id))

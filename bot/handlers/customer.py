@@ -105,7 +105,7 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
     await _send(update, w._("✅ Your number {mobile} is linked. I will tell you here when a "
                             "parcel for it arrives.").format(mobile=mask_mobile(result.phone)),
                 ReplyKeyboardRemove())
-    await set_chat_commands(context.bot, w.user.chat_id, w.user.main_role, w.lang)
+    await set_chat_commands(context.bot, w.user.chat_id, w.user.menu_roles, w.lang)
     await notify_customers(context.bot, svc, [result.phone])
     token = str(state.data.get("token") or "")
     if token and not await customers.token_is_mine(svc, w.user.user_id, token):

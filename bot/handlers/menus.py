@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -48,8 +49,14 @@ MENU_TITLES = {
 }
 
 
-def menu_markup(role: Role, t: Translator) -> InlineKeyboardMarkup | None:
-    entries = MENU.get(role, [])
+def menu_markup(roles: Role | Sequence[Role], t: Translator) -> InlineKeyboardMarkup | None:
+    """The buttons of every role given, in order, each action once."""
+    held = (roles,) if isinstance(roles, Role) else tuple(roles)
+    entries: list[MenuEntry] = []
+    for role in held:
+        for entry in MENU.get(role, []):
+            if entry.action not in {e.action for e in entries}:
+                entries.append(entry)
     if not entries:
         return None
     return InlineKeyboardMarkup(

@@ -52,12 +52,11 @@ async def start_flow(
 
 async def show_menu(update: Update, w: Who, text: str | None = None) -> None:
     """Send the user's role menu, optionally after ``text``."""
-    role = w.user.main_role
-    title = menu_title(role, w.t)
+    title = menu_title(w.user.main_role, w.t)
     body = f"{text}\n\n{title}" if text else title
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(body, reply_markup=menu_markup(role, w.t))
+    await chat.send_message(body, reply_markup=menu_markup(w.user.menu_roles, w.t))
 
 
 async def route_message(update: Update, context: Context) -> None:

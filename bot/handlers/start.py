@@ -76,14 +76,14 @@ async def language_chosen(update: Update, context: Context) -> None:
     await query.edit_message_text(t.gettext("Language: {language} ✓").format(
         language=LANGUAGE_NAMES[lang]))
     w = await who(update, context)
-    await set_chat_commands(context.bot, w.user.chat_id, w.user.main_role, lang)
+    await set_chat_commands(context.bot, w.user.chat_id, w.user.menu_roles, lang)
     await show_menu(update, w)
 
 
 async def help_command(update: Update, context: Context) -> None:
     w = await who(update, context)
     lines = [w._("Here is what I can do for you:"), ""]
-    for spec in commands_for(w.user.main_role):
+    for spec in commands_for(w.user.menu_roles):
         lines.append(f"/{spec.name} — {w._(spec.description)}")
     chat = update.effective_chat
     assert chat is not None

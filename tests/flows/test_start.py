@@ -155,3 +155,19 @@ async def test_the_same_button_update_delivered_twice_gets_no_apology(harness: H
     asha.new()
     await harness.feed(update)  # Telegram re-delivers; answering it again is refused
     assert not any("went wrong" in (m.text or "") for m in asha.new())
+
+
+async def test_an_admin_who_runs_a_store_sees_both_menus_and_commands(harness: Harness) -> None:
+    from tests.factories import approved_store
+
+    admin = await harness.person(ADMIN_ID, "en", first_name="Ravi")
+    await approved_store(harness.svc, ADMIN_ID)
+    await admin.send("/language")
+    await admin.press("English")
+    (menu,) = await admin.send("/start")
+    buttons = menu.button_texts()
+    assert "📝 Store applications" in buttons and "📦 Hand over a parcel" in buttons
+    (help_msg,) = await admin.send("/help")
+    assert "/applications" in help_msg.text and "/pickup" in help_msg.text
+    chat = {c["command"] for c in harness.api.commands(BotCommandScopeChat(ADMIN_ID))}
+    assert {"applications", "pickup", "earnings"} <= chat
