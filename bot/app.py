@@ -10,7 +10,6 @@ import logging
 
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -22,10 +21,11 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, router, start
+from bot.handlers import broadcast, errors, router, start
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
+from bot.ratelimit import RateLimiter
 from bot.services.context import Services
 from bot.storage.db import Database
 
@@ -36,7 +36,7 @@ PRIVATE = filters.ChatType.PRIVATE
 # Feature handler modules, each with ``register(app)``; added before the catch-alls. A module
 # may also define ``async def on_startup(app)`` (run after the database is open, e.g. to
 # schedule jobs or resume work) and ``async def on_shutdown(app)``.
-FEATURES: list = []
+FEATURES: list = [broadcast]
 
 
 def register_handlers(app: Application) -> None:
@@ -90,7 +90,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .rate_limiter(RateLimiter(settings.rate_global_per_second, settings.rate_per_chat_seconds))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -29,6 +29,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("help", N_("What I can do for you"), EVERYONE),
     CommandSpec("language", N_("Change language"), EVERYONE),
     CommandSpec("cancel", N_("Stop what you are doing"), EVERYONE),
+    CommandSpec("broadcast", N_("Send a notice to stores or customers"), frozenset({Role.ADMIN})),
+    CommandSpec("broadcasts", N_("Recent notices and their delivery"), frozenset({Role.ADMIN})),
 ]
 
 

@@ -27,7 +27,10 @@ MENU: dict[Role, list[MenuEntry]] = {
         MenuEntry(N_("📦 Collect a parcel"), "collect"),
     ],
     Role.SHOPKEEPER: [],
-    Role.ADMIN: [],
+    Role.ADMIN: [
+        MenuEntry(N_("📢 Send a notice"), "broadcast"),
+        MenuEntry(N_("📋 Recent notices"), "broadcasts"),
+    ],
 }
 
 MENU_TITLES = {
