@@ -177,14 +177,31 @@ async def request_stop(db: Database, broadcast_id: int, stopped_by: int) -> bool
     return changed > 0
 
 
-async def pending_page(db: Database, broadcast_id: int, after_id: int, limit: int) -> list[Row]:
-    """The next ``limit`` pending rows after ``after_id``, with what sending needs."""
+async def row_id_range(db: Database, broadcast_id: int) -> tuple[int, int]:
+    """The first and last recipient row id of a broadcast (0, 0 when it has none)."""
+    row = await db.fetchone(
+        "SELECT MIN(id), MAX(id) FROM broadcast_recipients WHERE broadcast_id = ?",
+        (broadcast_id,),
+    )
+    if row is None or row[0] is None:
+        return 0, 0
+    return int(row[0]), int(row[1])
+
+
+async def pending_page(
+    db: Database, broadcast_id: int, after_id: int, last_id: int, limit: int
+) -> list[Row]:
+    """The next ``limit`` pending rows after ``after_id``, with what sending needs.
+
+    Walks the primary key from ``after_id`` (the rows of a broadcast are contiguous), so a
+    page costs about ``limit`` row reads, however large the broadcast.
+    """
     return await db.fetchall(
         """SELECT r.id, r.user_id, u.chat_id, u.language, u.tg_language, u.blocked
            FROM broadcast_recipients r JOIN users u ON u.user_id = r.user_id
-           WHERE r.broadcast_id = ? AND r.state = 'pending' AND r.id > ?
+           WHERE r.id > ? AND r.id <= ? AND +r.broadcast_id = ? AND r.state = 'pending'
            ORDER BY r.id LIMIT ?""",
-        (broadcast_id, after_id, limit),
+        (after_id, last_id, broadcast_id, limit),
     )
 
 
@@ -200,22 +217,51 @@ class RowUpdate:
     block_user: int | None = None
 
 
+_UPDATE_CHUNK = 400  # 5 parameters a row, well under SQLite's limit of 32,766
+
+
 async def apply_updates(db: Database, updates: Sequence[RowUpdate]) -> None:
-    """Apply recipient state changes in order, in one transaction (a group commit)."""
+    """Apply recipient state changes (the last change of each row wins), atomically.
+
+    Without a 403 among them this is one ``UPDATE ... FROM (VALUES ...)`` statement per 400
+    rows: one round trip to the database thread instead of three (BEGIN, UPDATE, COMMIT), which
+    matters at 1,000 messages a second. With a 403, the users' blocked flags are set in the
+    same transaction as their rows.
+    """
     if not updates:
         return
-    blocked = [(u.at, u.block_user) for u in updates if u.block_user is not None]
+    latest: dict[int, RowUpdate] = {}
+    for update in updates:
+        latest[update.row_id] = update
+    rows = list(latest.values())
+    blocked = [(u.at, u.block_user) for u in rows if u.block_user is not None]
+    if not blocked and len(rows) <= _UPDATE_CHUNK:
+        await db.execute(_update_sql(len(rows)), _update_params(rows))
+        return
     async with db.transaction() as conn:
-        await conn.executemany(
-            """UPDATE broadcast_recipients SET state = ?, message_id = ?, error = ?, updated_at = ?
-               WHERE id = ?""",
-            [(u.state, u.message_id, u.error, u.at, u.row_id) for u in updates],
-        )
+        for start in range(0, len(rows), _UPDATE_CHUNK):
+            chunk = rows[start:start + _UPDATE_CHUNK]
+            await conn.execute(_update_sql(len(chunk)), _update_params(chunk))
         if blocked:
             await conn.executemany(
                 "UPDATE users SET blocked = 1, blocked_at = ? WHERE user_id = ? AND blocked = 0",
                 blocked,
             )
+
+
+def _update_sql(n: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * n)
+    return f"""WITH v(id, state, message_id, error, at) AS (VALUES {values})
+               UPDATE broadcast_recipients
+               SET state = v.state, message_id = v.message_id, error = v.error, updated_at = v.at
+               FROM v WHERE broadcast_recipients.id = v.id"""
+
+
+def _update_params(rows: Sequence[RowUpdate]) -> list[object]:
+    params: list[object] = []
+    for u in rows:
+        params.extend((u.row_id, u.state, u.message_id, u.error, u.at))
+    return params
 
 
 async def counts(db: Database, broadcast_id: int) -> dict[str, int]:
