@@ -300,7 +300,8 @@ async def _send_pressed(update: Update, context: Context, w: Who, state: FlowSta
     await query.answer(w._("Sending has started."))
     counts = Counts(blocked=result.skipped_blocked, left=result.total - result.skipped_blocked)
     await query.edit_message_text(
-        views.progress_text(w.t, result.broadcast_id, counts, stopping=False),
+        views.progress_text(w.t, result.broadcast_id, counts, stopping=False,
+                            waits_for=result.waits_for),
         reply_markup=views.stop_keyboard(w.t, result.broadcast_id),
     )
     sender = get_sender(svc)

@@ -55,8 +55,15 @@ def counts_text(t: Translator, counts: Counts, *, final: bool) -> str:
     return "\n".join(lines)
 
 
-def progress_text(t: Translator, broadcast_id: int, counts: Counts, *, stopping: bool) -> str:
-    if stopping:
+def progress_text(
+    t: Translator, broadcast_id: int, counts: Counts, *, stopping: bool,
+    waits_for: int | None = None,
+) -> str:
+    if waits_for is not None:
+        head = t.gettext(
+            "📢 <b>Broadcast #{id}</b>: waiting until broadcast #{other} is sent…"
+        ).format(id=broadcast_id, other=waits_for)
+    elif stopping:
         head = t.gettext("📢 <b>Broadcast #{id}</b>: stopping…").format(id=broadcast_id)
     else:
         head = t.gettext("📢 <b>Broadcast #{id}</b>: sending…").format(id=broadcast_id)

@@ -491,8 +491,11 @@ class BroadcastSender:
         """Edit the admin's progress message every few seconds while counts change."""
         t = await self._admin_translator(run)
         last = ""
+        first = True
         while not run.closing and run.progress_message_id is not None:
-            await asyncio.sleep(self.progress_seconds)
+            if not first:  # the first edit at once: the message may say "waiting" or be stale
+                await asyncio.sleep(self.progress_seconds)
+            first = False
             if run.closing:
                 return
             text = views.progress_text(t, run.id, Counts.of(run.counts), stopping=run.stopped)

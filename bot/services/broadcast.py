@@ -68,6 +68,7 @@ class Created:
     broadcast_id: int
     total: int
     skipped_blocked: int
+    waits_for: int | None = None  # an earlier broadcast still sending; this one comes next
 
 
 async def preview(svc: Services, admin_id: int, audience: Audience) -> AudienceCount | Refusal:
@@ -113,7 +114,9 @@ async def create(
         return Refusal.EXPIRED
     broadcast_id, total = made
     final = await repo.counts(svc.db, broadcast_id)
-    return Created(broadcast_id, total, final.get("blocked", 0))
+    active = await repo.next_active(svc.db)
+    waits_for = active["id"] if active is not None and active["id"] != broadcast_id else None
+    return Created(broadcast_id, total, final.get("blocked", 0), waits_for)
 
 
 class StopResult(StrEnum):

@@ -473,3 +473,26 @@ async def test_admin_menu_and_commands_offer_broadcasts(h: Harness) -> None:
     (help_text,) = await boss.send("/help")
     assert "/broadcast — Send a notice to stores or customers" in help_text.text
     assert "/broadcasts — Recent notices and their delivery" in help_text.text
+
+
+async def test_a_second_broadcast_waits_for_the_first(tmp_path) -> None:
+    h = Harness(tmp_path, admin_ids={ADMIN_ID}, rate_global_per_second=20,
+                rate_per_chat_seconds=0.2)
+    await h.start()
+    try:
+        for uid in range(201, 221):
+            await store_owner(h, uid)
+        boss = await admin(h)
+        await compose(h, boss, "First")
+        await boss.press("✅ Send to 20")
+        await compose(h, boss, "Second")
+        (progress,) = await boss.press("✅ Send to 20")
+        assert progress.text.startswith(
+            "📢 Broadcast #2: waiting until broadcast #1 is sent…")
+        await finish(h, 2)
+        for uid in range(201, 221):  # both, in order, each once
+            assert [t.split("\n\n")[1] for t in h.person_for(uid).texts()] == ["First", "Second"]
+        edited = h.api.message(ADMIN_ID, progress.message_id)
+        assert edited.text.startswith("✅ Broadcast #2 is finished.")
+    finally:
+        await h.stop()
