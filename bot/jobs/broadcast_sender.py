@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 500
 NETWORK_BACKOFF = (0.5, 1.5, 4.0)   # then failed
 MAX_REFUSALS = 20                   # 429s for one message before it is recorded as failed
+OUTAGE_AFTER = 10                   # network errors in a row that mean "Telegram unreachable"
+OUTAGE_MAX_PAUSE = 60.0
 
 
 class _Halt(Exception):
@@ -183,6 +185,10 @@ class _Run:
         self.workers: list[asyncio.Task[None]] = []
         self.sending: set[asyncio.Task[object]] = set()  # workers whose message is on its way
         self.counts: dict[str, int] = {}  # for the progress message; the rows stay the truth
+        # Network errors in a row mean Telegram is unreachable, not that these recipients are
+        # bad: pause instead of burning every row's retries (see _network_error).
+        self.network_errors = 0
+        self.paused_until = 0.0
 
     @property
     def halted(self) -> bool:
@@ -339,17 +345,27 @@ class BroadcastSender:
                 run.workers = [loop.create_task(self._worker(run))
                                for _ in range(self.concurrency)]
                 run.producer = loop.create_task(self._produce(run))
+                failure: BaseException | None = None
                 try:
-                    await asyncio.gather(run.producer, return_exceptions=True)
-                    if not run.halted:  # all rows have an outcome; the queue is empty
+                    (outcome,) = await asyncio.gather(run.producer, return_exceptions=True)
+                    if isinstance(outcome, Exception):
+                        failure = outcome  # e.g. the database went away: try again later
+                        run.halt()
+                    elif not run.halted:  # all rows have an outcome; the queue is empty
                         for _ in run.workers:
                             run.queue.put_nowait(None)
                     await asyncio.gather(*run.workers, return_exceptions=True)
                 finally:
                     run.halt()
                     await self.writer.flush()
+                if failure is not None:
+                    raise failure
             if run.closing:
                 return  # resumed at the next start
+            if not run.stopped:
+                left = await repo.counts(self.svc.db, run.id)
+                if left.get("pending") or left.get("sending"):
+                    raise RuntimeError(f"rows left after the last pass: {left}")
             final = await repo.finish(self.svc.db, run.id, stopped=run.stopped,
                                       now=self.svc.clock.now())
             log.info("broadcast %s %s: %s", run.id, "stopped" if run.stopped else "done", final)
@@ -387,10 +403,13 @@ class BroadcastSender:
 
     async def _worker(self, run: _Run) -> None:
         me = asyncio.current_task()
+        loop = asyncio.get_running_loop()
         while not run.halted:
             row = await run.queue.get()
             if row is None:
                 return
+            if run.paused_until > loop.time():  # an outage: wait before trying again
+                await asyncio.sleep(run.paused_until - loop.time())
             try:
                 await self._send_one(run, row)
             except Exception:  # noqa: BLE001 - one row must not stop the broadcast
@@ -435,18 +454,38 @@ class BroadcastSender:
         except BadRequest as exc:
             self._final(run, row, "failed", error=f"400 {exc.message}")
         except NetworkError as exc:  # TimedOut included
-            if not fate_known(exc):
-                self._final(run, row, "unknown", error=f"no answer: {exc.message}")
-            elif row.attempts < len(NETWORK_BACKOFF):
-                row.attempts += 1
-                self._retry_later(run, row, NETWORK_BACKOFF[row.attempts - 1], exc.message)
-            else:
-                self._final(run, row, "failed", error=f"network: {exc.message}")
+            self._network_error(run, row, exc)
         except TelegramError as exc:
             self._final(run, row, "failed", error=exc.message)
         else:
+            run.network_errors = 0
             message_id = message.get("message_id") if isinstance(message, dict) else None
             self._final(run, row, "sent", message_id=message_id)
+
+    def _network_error(self, run: _Run, row: _Row, exc: NetworkError) -> None:
+        """5xx or no connection: back off and retry, then failed; no answer at all: unknown.
+
+        Many in a row (Telegram or our network is down) pause the whole broadcast with growing
+        back-off instead, without using up the row's retries, so an outage does not turn the
+        rest of the audience into "failed".
+        """
+        if not fate_known(exc):
+            self._final(run, row, "unknown", error=f"no answer: {exc.message}")
+            return
+        run.network_errors += 1
+        if run.network_errors >= OUTAGE_AFTER:
+            loop = asyncio.get_running_loop()
+            pause = min(OUTAGE_MAX_PAUSE, 2.0 ** (run.network_errors - OUTAGE_AFTER + 2))
+            if run.paused_until < loop.time():
+                log.warning("broadcast %s: %d network errors in a row (%s); pausing %.0f s",
+                            run.id, run.network_errors, exc.message, pause)
+            run.paused_until = max(run.paused_until, loop.time() + pause)
+            self._retry_later(run, row, pause, exc.message)
+        elif row.attempts < len(NETWORK_BACKOFF):
+            row.attempts += 1
+            self._retry_later(run, row, NETWORK_BACKOFF[row.attempts - 1], exc.message)
+        else:
+            self._final(run, row, "failed", error=f"network: {exc.message}")
 
     async def _mark_sending(self, run: _Run, row: _Row) -> None:
         """Right before the request goes out (the slot is granted): commit "sending"."""

@@ -446,6 +446,22 @@ async def test_server_errors_are_retried_then_recorded(
     assert row["state"] == "failed" and "Bad Gateway" in row["error"]
 
 
+async def test_an_outage_pauses_the_broadcast_instead_of_failing_everyone(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcast_sender, "NETWORK_BACKOFF", (0.01, 0.01, 0.01))
+    monkeypatch.setattr(broadcast_sender, "OUTAGE_MAX_PAUSE", 0.02)
+    for uid in range(201, 206):
+        await store_owner(h, uid)
+    boss = await admin(h)
+    await compose(h, boss, "Hello")
+    h.api.fail_next("sendMessage", 500, count=40)  # 8 failures for each of the 5, in a row
+    await boss.press("✅ Send to 5")
+    await finish(h)
+    delivered_once(h, range(201, 206))
+    assert "Sent: 5 · Failed: 0 · Blocked the bot: 0" in boss.last().text
+
+
 async def test_recent_broadcasts_list_their_counts(h: Harness) -> None:
     await store_owner(h, 201)
     await store_owner(h, 202)
