@@ -226,12 +226,10 @@ async def run_scenario(sc: Scenario) -> dict[str, Any]:
         svc = app.bot_data[SERVICES_KEY]
         try:
             # The admin composes the notice through the bot.
-            n = 0
-            for step in ("/start",):
-                await asyncio.to_thread(fake.control, "send_text", user_id=ADMIN_ID, text=step,
-                                        language_code="en")
-                n += 1
-                await wait_for_messages(fake, ADMIN_ID, n)
+            await asyncio.to_thread(fake.control, "send_text", user_id=ADMIN_ID, text="/start",
+                                    language_code="en")
+            n = 1
+            await wait_for_messages(fake, ADMIN_ID, n)
             await press(fake, ADMIN_ID, "^English$")
             n += 1  # the greeting is edited in place; the menu comes
             await wait_for_messages(fake, ADMIN_ID, n)
