@@ -186,7 +186,6 @@ class RateLimiter(BaseRateLimiter[RateLimitArgs]):
         bulk_burst: int | None = None,
         max_retries: int = 5,
         max_bulk_retries: int = 20,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
@@ -195,7 +194,9 @@ class RateLimiter(BaseRateLimiter[RateLimitArgs]):
         self.window_seconds = window
         self.max_retries = max_retries
         self.max_bulk_retries = max_bulk_retries
-        self._clock = clock
+        # The event loop's clock (asyncio's default loop uses time.monotonic too): the window's
+        # timers and aiolimiter's bucket run on it.
+        self._clock = time.monotonic
         self._burst = bulk_burst or max(2, per_second // 20)
         self._reset()
 

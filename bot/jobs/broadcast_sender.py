@@ -236,7 +236,6 @@ class BroadcastSender:
         self.writer = RowWriter(svc)
         self.current: _Run | None = None
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self.interrupted_rows = 0
@@ -317,21 +316,19 @@ class BroadcastSender:
         while not self._closing:
             try:
                 row = await repo.next_active(self.svc.db)
-            except Exception:  # noqa: BLE001 - the database went away (shutdown)
-                log.exception("could not read broadcasts")
-                return
+            except Exception:  # noqa: BLE001 - keep the sender alive; try again shortly
+                log.exception("could not read broadcasts; retrying in 5 s")
+                await asyncio.sleep(5)
+                continue
             if row is None:
-                self._idle.set()
                 await self._wake.wait()
                 self._wake.clear()
                 continue
-            self._idle.clear()
             try:
                 await self._deliver(row)
             except Exception:  # noqa: BLE001 - keep the bot alive; try again shortly
                 log.exception("broadcast %s: delivery failed; retrying in 5 s", row["id"])
                 await asyncio.sleep(5)
-        self._idle.set()
 
     async def _deliver(self, row) -> None:  # noqa: ANN001 - a storage Row
         run = _Run(row, self.page_size)
