@@ -129,9 +129,7 @@ async def test_three_languages_each_recipient_gets_their_own(h: Harness) -> None
 async def test_missing_version_falls_back_to_the_first_text(h: Harness) -> None:
     hindi, marathi = await store_owner(h, 202, "hi"), await store_owner(h, 203, "mr")
     boss = await admin(h)
-    seen = await compose(h, boss, "Base text.",
-                         versions={"➕ Add a हिंदी version": "हिंदी पाठ।"})
-    assert "Own versions: English — · हिंदी ✓ · मराठी —" not in seen[-1].text
+    await compose(h, boss, "Base text.", versions={"➕ Add a हिंदी version": "हिंदी पाठ।"})
     await boss.press("✅ Send to 2")
     await finish(h)
     assert hindi.texts() == [notice("hi", "हिंदी पाठ।")]
@@ -178,6 +176,23 @@ async def test_admin_composes_in_their_own_language(
     (audience,) = await boss.press(saved.callback_data()[-1])
     assert audience.text == choose
     assert len(audience.buttons()) == 5
+
+
+async def test_the_draft_survives_a_restart(h: Harness) -> None:
+    reader = await store_owner(h, 202, "hi")
+    boss = await admin(h)
+    await boss.send("/broadcast")
+    await boss.send("Base")
+    await boss.press("➕ Add a हिंदी version")
+    await h.restart()
+    (saved,) = await boss.send("हिंदी")  # the answer the flow was waiting for
+    assert saved.text.startswith("Text saved ✓")
+    assert "Language versions: English — · हिंदी ✓ · मराठी —" in saved.text
+    await boss.press("👥 Choose who gets it ➜")
+    await boss.press("🏪 All approved stores")
+    await boss.press("✅ Send to 1")
+    await finish(h)
+    assert reader.texts() == [notice("hi", "हिंदी")]
 
 
 async def test_too_long_and_non_text_notices_are_asked_again(h: Harness) -> None:
