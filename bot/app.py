@@ -10,7 +10,6 @@ import logging
 
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -24,6 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
     applications,
+    broadcast,
     customer,
     earnings,
     errors,
@@ -38,6 +38,7 @@ from bot.handlers import (
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
+from bot.ratelimit import RateLimiter
 from bot.services.context import Services
 from bot.storage.db import Database
 
@@ -57,6 +58,7 @@ FEATURES: list = [
     parcel_admin,
     pickup,
     earnings,
+    broadcast,
 ]
 
 
@@ -111,7 +113,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .rate_limiter(RateLimiter(settings.rate_global_per_second, settings.rate_per_chat_seconds))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     # Key for the pickup-code hashes; derived from the bot token when unset. Set it in
     # production so that rotating the token does not void the codes of waiting parcels.
     code_secret: SecretStr | None = None
+    # One rate limiter for everything sent to Telegram (bot/ratelimit.py): messages per second
+    # overall (Telegram: 30; up to 1000 for paid broadcasts), and the spacing of broadcast
+    # messages to one chat.
+    rate_global_per_second: int = Field(default=30, ge=1, le=1000)
+    rate_per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Broadcast requests in flight at once (the limiter still decides when each one goes), and
+    # how often the admin's progress message is edited.
+    broadcast_concurrency: int = Field(default=8, ge=1, le=64)
+    broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
 
     @field_validator("bot_token")
     @classmethod

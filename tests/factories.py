@@ -57,3 +57,11 @@ async def linked_customer(svc: Services, user_id: int, phone: str, *,
         "INSERT INTO customers (user_id, phone, linked_at) VALUES (?, ?, ?)",
         (user_id, phone, to_db(svc.clock.now())),
     )
+
+
+async def block_user(svc: Services, user_id: int) -> None:
+    """The user blocked the bot (as recorded after a 403)."""
+    await svc.db.execute(
+        "UPDATE users SET blocked = 1, blocked_at = ? WHERE user_id = ?",
+        (to_db(svc.clock.now()), user_id),
+    )

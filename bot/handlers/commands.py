@@ -43,6 +43,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("applications", N_("Store applications waiting for a decision"),
                 frozenset({Role.ADMIN})),
     CommandSpec("parcel", N_("Look up a parcel by tracking id"), frozenset({Role.ADMIN})),
+    CommandSpec("broadcast", N_("Send a notice to stores or customers"), frozenset({Role.ADMIN})),
+    CommandSpec("broadcasts", N_("Recent notices and their delivery"), frozenset({Role.ADMIN})),
 ]
 
 

@@ -38,6 +38,8 @@ MENU: dict[Role, list[MenuEntry]] = {
         MenuEntry(N_("📝 Store applications"), "applications"),
         MenuEntry(N_("📄 Load a manifest"), "manifest"),
         MenuEntry(N_("🔎 Find a parcel"), "find_parcel"),
+        MenuEntry(N_("📢 Send a notice"), "broadcast"),
+        MenuEntry(N_("📋 Recent notices"), "broadcasts"),
     ],
 }
 

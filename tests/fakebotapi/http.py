@@ -10,6 +10,8 @@ Routes::
     POST     /_control/share_location      {"user_id", "latitude", "longitude"}
     POST     /_control/block               {"user_id"}
     GET      /_control/messages?chat_id=N  bot messages in that chat
+    ...      /_control/users_bulk, configure, stats, delivery_report, send_timeline,
+             wait_messages, clear_records          see control.py (benchmarks)
 
 One task per connection, keep-alive, no threads.
 """
@@ -22,6 +24,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from . import control
 from .core import JSON, FakeBotAPI, UploadedFile
 
 _REASONS = {
@@ -258,10 +261,26 @@ class FakeBotAPIServer:
             status, answer = await self.api.call(token, method, params)
             return status, _JSON_TYPE, _dumps(answer)
         if self.control and path.startswith("/_control/"):
-            return self._control(verb, path[len("/_control/") :], query, headers, body)
+            name = path[len("/_control/") :]
+            if name in control.ACTIONS:
+                return await self._bench_control(name, query, headers, body)
+            return self._control(verb, name, query, headers, body)
         return 404, _JSON_TYPE, _NOT_FOUND
 
     # ------------------------------------------------------------------ control
+
+    async def _bench_control(
+        self, name: str, query: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str, bytes]:
+        """Benchmark/e2e helpers of :mod:`.control` (counting done in this process)."""
+        try:
+            args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+            args.update(parse_body(headers.get("content-type", "application/json"), body))
+            result = await control.action(self.api, name, args)
+        except (AssertionError, KeyError, ValueError, TypeError) as exc:
+            answer = {"ok": False, "description": f"{type(exc).__name__}: {exc}"}
+            return 400, _JSON_TYPE, _dumps(answer)
+        return 200, _JSON_TYPE, _dumps({"ok": True, "result": result})
 
     def _control(
         self, verb: str, action: str, query: str, headers: dict[str, str], body: bytes
