@@ -24,17 +24,20 @@ ATTEMPTS = 4
 BACKOFF_SECONDS = (0.5, 1.5, 4.0)
 
 
-async def deliver(
-    bot: Bot, svc: Services, chat_id: int, text: str, **kwargs: Any
-) -> Message | None:
-    """Send ``text`` to ``chat_id``; on failure record it and return None (never raise).
+async def send_with_retries(
+    bot: Bot, svc: Services, chat_id: int, text: str, *, record: str | None = None,
+    **kwargs: Any,
+) -> tuple[Message | None, str]:
+    """Send ``text``; returns (message, "") or, when it could not be sent, (None, error).
 
     429 waits ``retry_after``; timeouts and 5xx back off and retry; 403 marks the user blocked.
+    A message that still fails is recorded in ``undelivered`` as ``record`` (default: the
+    text itself; pass a redacted copy when the text holds a secret such as a pickup code).
     """
     error = ""
     for attempt in range(ATTEMPTS):
         try:
-            return await bot.send_message(chat_id, text, **kwargs)
+            return await bot.send_message(chat_id, text, **kwargs), ""
         except RetryAfter as exc:
             error = f"429 retry after {exc.retry_after}"
             delay = exc.retry_after
@@ -53,8 +56,18 @@ async def deliver(
             if attempt < len(BACKOFF_SECONDS):
                 await asyncio.sleep(BACKOFF_SECONDS[attempt])
     log.warning("message to chat %s not delivered: %s", chat_id, error)
-    await users_repo.record_undelivered(svc.db, chat_id, text, error, svc.clock.now())
-    return None
+    await users_repo.record_undelivered(
+        svc.db, chat_id, text if record is None else record, error, svc.clock.now()
+    )
+    return None, error
+
+
+async def deliver(
+    bot: Bot, svc: Services, chat_id: int, text: str, **kwargs: Any
+) -> Message | None:
+    """Send ``text`` to ``chat_id`` with retries (see :func:`send_with_retries`); never raises."""
+    message, _error = await send_with_retries(bot, svc, chat_id, text, **kwargs)
+    return message
 
 
 async def deliver_to_user(

@@ -1,22 +1,20 @@
 """Sending arrival notices (and anything else carrying a pickup code) to customers.
 
 A message with a pickup code must never be written down anywhere readable: not in the
-``undelivered`` table, not in logs. So these messages do not go through
-``delivery.deliver`` (which records the text of a lost message); :func:`send_secret` retries the
-same way but records a copy with the code masked.
+``undelivered`` table, not in logs. :func:`send_secret` sends with the same retries as
+``delivery.deliver`` but records a copy with the code masked when the message is lost.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError
 
 from bot.handlers.context import h
-from bot.handlers.delivery import ATTEMPTS, BACKOFF_SECONDS
+from bot.handlers.delivery import send_with_retries
 from bot.i18n import Translator, translator
 from bot.i18n.formatting import format_date
 from bot.services import notices as notices_service
@@ -34,29 +32,7 @@ async def send_secret(
     bot: Bot, svc: Services, chat_id: int, text: str, *, redacted: str, **kwargs: object
 ) -> tuple[Message | None, str]:
     """Send ``text``; on failure record ``redacted`` (never ``text``). Returns (message, error)."""
-    error = ""
-    for attempt in range(ATTEMPTS):
-        try:
-            return await bot.send_message(chat_id, text, **kwargs), ""  # type: ignore[arg-type]
-        except RetryAfter as exc:
-            error = f"429 retry after {exc.retry_after}"
-            delay = exc.retry_after
-            await asyncio.sleep(
-                delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay))
-        except Forbidden as exc:
-            await users_repo.mark_blocked(svc.db, chat_id, svc.clock.now())
-            error = f"403 {exc.message}"
-            break
-        except BadRequest as exc:
-            error = f"400 {exc.message}"
-            break
-        except (TimedOut, NetworkError) as exc:
-            error = f"network: {exc.message}"
-            if attempt < len(BACKOFF_SECONDS):
-                await asyncio.sleep(BACKOFF_SECONDS[attempt])
-    log.warning("message with a pickup code to chat %s not delivered: %s", chat_id, error)
-    await users_repo.record_undelivered(svc.db, chat_id, redacted, error, svc.clock.now())
-    return None, error
+    return await send_with_retries(bot, svc, chat_id, text, record=redacted, **kwargs)
 
 
 def store_hours(t: Translator, store: StoreInfo) -> str:
