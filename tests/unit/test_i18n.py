@@ -101,3 +101,11 @@ def test_language_codes() -> None:
     assert languages_for("mr") == ["mr", "en", "hi"]
     assert languages_for("hi-IN") == ["hi", "en", "mr"]
     assert languages_for(None) == ["en", "hi", "mr"]
+
+
+def test_marathi_uses_marathi_grammar_words() -> None:
+    """Hindi function words (है, करें, आपका, नहीं…) have no place in a Marathi sentence."""
+    hindi_only = re.compile(
+        r"(?<![\u0900-\u097F])(है|हैं|करें|आपका|आपके|आपकी|नहीं|गया|गई|और|में)(?![\u0900-\u097F])")
+    offenders = {m: s for m, s in _messages("mr").items() if hindi_only.search(s)}
+    assert not offenders, f"Hindi words in Marathi: {offenders}"
