@@ -15,6 +15,7 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.i18n import Translator, translator
+from bot.ratelimit import retry_seconds
 from bot.services.context import Services
 from bot.storage import users as users_repo
 
@@ -39,11 +40,9 @@ async def send_with_retries(
         try:
             return await bot.send_message(chat_id, text, **kwargs), ""
         except RetryAfter as exc:
-            error = f"429 retry after {exc.retry_after}"
-            delay = exc.retry_after
-            await asyncio.sleep(
-                delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            )
+            delay = retry_seconds(exc)
+            error = f"429 retry after {delay:g} s"
+            await asyncio.sleep(delay)
         except Forbidden as exc:
             await users_repo.mark_blocked(svc.db, chat_id, svc.clock.now())
             error = f"403 {exc.message}"
