@@ -147,10 +147,10 @@ async def _take_city(update: Update, context: Context, w: Who, state: FlowState)
     parsed = audiences.parse_city(message.text or "" if message else "")
     if isinstance(parsed, Invalid):
         reasons = {
-            audiences.CityError.TOO_SHORT: w._("A city name needs at least 2 letters."),
-            audiences.CityError.TOO_LONG: w._("That is too long for a city name."),
-            audiences.CityError.NO_LETTER: w._("A city name needs letters."),
-            audiences.CityError.TOO_MANY: w._("Please give at most 5 spellings."),
+            audiences.CityError.TOO_SHORT: w._("A city name needs at least 2 letters, e.g. <i>Pune</i>."),
+            audiences.CityError.TOO_LONG: w._("That is too long for a city name. Write just the city, e.g. <i>Nagpur</i>."),
+            audiences.CityError.NO_LETTER: w._("A city name needs letters, e.g. <i>Nashik</i>."),
+            audiences.CityError.TOO_MANY: w._("Please give at most 5 spellings, e.g. <i>Pune / पुणे</i>."),
         }
         await _reply(update, reasons[parsed.reason])
         await _show_step(update, context, w, state)
@@ -163,10 +163,10 @@ async def _take_pin(update: Update, context: Context, w: Who, state: FlowState) 
     parsed = audiences.parse_pin_prefix(message.text or "" if message else "")
     if isinstance(parsed, Invalid):
         reasons = {
-            audiences.PinPrefixError.EMPTY: w._("Please type digits."),
-            audiences.PinPrefixError.NOT_DIGITS: w._("Please type digits only."),
-            audiences.PinPrefixError.TOO_LONG: w._("A PIN code has 6 digits."),
-            audiences.PinPrefixError.BAD_FIRST_DIGIT: w._("A PIN code does not start with 0."),
+            audiences.PinPrefixError.EMPTY: w._("Please type the first digits of the PIN code, e.g. <code>411</code>."),
+            audiences.PinPrefixError.NOT_DIGITS: w._("Please type digits only, e.g. <code>4110</code>."),
+            audiences.PinPrefixError.TOO_LONG: w._("A PIN code has 6 digits: type at most 6, e.g. <code>411038</code>."),
+            audiences.PinPrefixError.BAD_FIRST_DIGIT: w._("A PIN code does not start with 0, e.g. <code>440</code>."),
         }
         await _reply(update, reasons[parsed.reason])
         await _show_step(update, context, w, state)

@@ -261,16 +261,16 @@ async def test_bad_city_and_pin_are_asked_again(h: Harness) -> None:
     boss = await admin(h)
     await compose(h, boss, "Hello", audience="📮 Stores by PIN code")
     hint, again = await boss.send("041")
-    assert hint.text == "A PIN code does not start with 0."
+    assert hint.text == "A PIN code does not start with 0, e.g. 440."
     assert again.text.startswith("Type a PIN code or its first digits")
     hint, _ = await boss.send("4110381")
-    assert hint.text == "A PIN code has 6 digits."
+    assert hint.text == "A PIN code has 6 digits: type at most 6, e.g. 411038."
     hint, _ = await boss.send("Pune")
-    assert hint.text == "Please type digits only."
+    assert hint.text == "Please type digits only, e.g. 4110."
     await boss.send("/cancel")
     await compose(h, boss, "Hello", audience="🏙 Stores in a city")
     hint, again = await boss.send("12")
-    assert hint.text == "A city name needs letters."
+    assert hint.text == "A city name needs letters, e.g. Nashik."
     assert again.text.startswith("Type the city as it is written")
 
 
