@@ -3,6 +3,9 @@
   python scripts/translations.py missing hi          # untranslated msgids of hi, as JSON
   python scripts/translations.py apply hi FILE.json  # {"msgid": "translation", ...} into hi's .po
 
+A plural entry (ngettext) is listed and applied by its singular msgid, with a list of forms:
+{"{count} person blocked the bot.": ["... form for 1 ...", "... form for many ..."]}.
+
 Run `make i18n` first so the catalogs carry every new string.
 """
 
@@ -21,20 +24,29 @@ def _po_path(lang: str) -> Path:
     return LOCALES / lang / "LC_MESSAGES" / "messages.po"
 
 
+def _key(msgid: str | tuple[str, ...]) -> str:
+    return msgid[0] if isinstance(msgid, tuple) else msgid
+
+
+def _untranslated(string: str | tuple[str, ...]) -> bool:
+    return not all(string) if isinstance(string, tuple) else not string
+
+
 def missing(lang: str) -> list[str]:
     with _po_path(lang).open("rb") as fh:
         catalog = read_po(fh)
-    return [m.id for m in catalog if m.id and not m.string]
+    return [_key(m.id) for m in catalog if m.id and _untranslated(m.string)]
 
 
-def apply(lang: str, mapping: dict[str, str]) -> int:
+def apply(lang: str, mapping: dict[str, str | list[str]]) -> int:
     path = _po_path(lang)
     with path.open("rb") as fh:
         catalog = read_po(fh)
     done = 0
     for message in catalog:
-        if message.id and message.id in mapping:
-            message.string = mapping[message.id]
+        if message.id and _key(message.id) in mapping:
+            value = mapping[_key(message.id)]
+            message.string = tuple(value) if isinstance(value, list) else value
             message.flags.discard("fuzzy")
             done += 1
     with path.open("wb") as fh:

@@ -86,7 +86,9 @@ async def show_recent(update: Update, context: Context, w: Who) -> None:
     for item in found:
         when = format_datetime(item.created_at, w.lang, svc.settings.tz)
         head = f"<b>#{item.broadcast_id}</b> · {when} · {views.audience_label(w.t, item.audience)}"
-        status = w._("{status}, {total} recipients").format(
+        status = w.t.ngettext(
+            "{status}, {total} recipient", "{status}, {total} recipients", item.total
+        ).format(
             status=status_names.get(item.status, item.status),
             total=format_number(item.total, w.lang))
         final = item.status in ("done", "stopped")
@@ -448,7 +450,10 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
     if counted.total == 0:
         text = w._("Nobody in <b>{audience}</b> can get the notice.").format(audience=label)
         if counted.blocked:
-            text += "\n" + w._("{count} blocked the bot.").format(
+            text += "\n" + w.t.ngettext(
+                "{count} person blocked the bot.", "{count} people blocked the bot.",
+                counted.blocked,
+            ).format(
                 count=format_number(counted.blocked, w.lang))
         await _reply(update, text)
         state = await router.start_flow(context, w.user.user_id, FLOW, "audience", data)
@@ -483,7 +488,11 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
             total=format_number(counted.total, w.lang), by_language=by_language),
     ]
     if counted.blocked:
-        lines.append(w._("{count} more blocked the bot and will be skipped.").format(
+        lines.append(w.t.ngettext(
+            "{count} more person blocked the bot and will be skipped.",
+            "{count} more people blocked the bot and will be skipped.",
+            counted.blocked,
+        ).format(
             count=format_number(counted.blocked, w.lang)))
     draft = data["draft"]
     rows = [

@@ -222,7 +222,10 @@ async def ask_unknown(update: Update, w: Who, queue: list[str]) -> None:
         "98765 43210\nPriya Sharma"
     ).format(tracking=h(queue[0]))
     if len(queue) > 1:
-        text += "\n\n" + w._("{count} more after this one.").format(count=len(queue) - 1)
+        text += "\n\n" + w.t.ngettext(
+            "{count} more parcel after this one.", "{count} more parcels after this one.",
+            len(queue) - 1,
+        ).format(count=len(queue) - 1)
     await _send(update, text, _skip_markup(w, queue[0]))
 
 

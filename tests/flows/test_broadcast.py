@@ -229,7 +229,7 @@ async def test_audiences_count_exactly_and_skip_blocked(h: Harness) -> None:
 
     text = await audience_summary(h, boss, "🏪 All approved stores")
     assert "Recipients: 4 (English 1 · हिंदी 1 · मराठी 2)" in text
-    assert "1 more blocked the bot and will be skipped." in text
+    assert "1 more person blocked the bot and will be skipped." in text
 
     await boss.send("/cancel")
     text = await audience_summary(h, boss, "🏙 Stores in a city", "pune")
@@ -254,7 +254,7 @@ async def test_audiences_count_exactly_and_skip_blocked(h: Harness) -> None:
     await boss.send("/cancel")
     text = await audience_summary(h, boss, "🙋 All linked customers")
     assert "Recipients: 1 (English 1 · हिंदी 0 · मराठी 0)" in text
-    assert "1 more blocked the bot" in text
+    assert "1 more person blocked the bot" in text
 
 
 async def test_bad_city_and_pin_are_asked_again(h: Harness) -> None:
@@ -439,7 +439,7 @@ async def test_random_429_and_403_nothing_lost_nothing_twice(h: Harness) -> None
 
     # The next broadcast skips them from the start, and says so.
     seen = await compose(h, boss, "Again", audience="🙋 All linked customers")
-    assert f"{len(refused)} more blocked the bot and will be skipped." in seen[-1].text
+    assert f"{len(refused)} more people blocked the bot and will be skipped." in seen[-1].text
 
 
 async def test_server_errors_are_retried_then_recorded(

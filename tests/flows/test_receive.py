@@ -207,7 +207,7 @@ async def test_skip_an_unknown_parcel_and_a_batch_of_several(harness: Harness) -
     summary, first = await ramesh.send("TRK60000001\nTRK60000002\nnot an id!")
     assert "❓ Not in our list: TRK60000001, TRK60000002." in summary.text
     assert 'line 3: not an id! — only letters, digits and - are allowed' in summary.text
-    assert "1 more after this one." in first.text
+    assert "1 more parcel after this one." in first.text
     skipped, second = await ramesh.press("⏭ Skip this parcel")
     assert skipped.text == "⏭ Skipped TRK60000001: not recorded."
     assert "TRK60000002" in second.text

@@ -24,8 +24,26 @@ def _catalog(lang: str):
         return read_po(fh)
 
 
-def _messages(lang: str) -> dict[str, str]:
-    return {m.id: m.string for m in _catalog(lang) if m.id}
+def _key(msgid: str | tuple[str, ...]) -> str:
+    return msgid[0] if isinstance(msgid, tuple) else msgid
+
+
+def _messages(lang: str) -> dict[str, str | tuple[str, ...]]:
+    """msgid (the singular, for plural entries) -> translation (a tuple of forms for plurals)."""
+    return {_key(m.id): m.string for m in _catalog(lang) if m.id}
+
+
+def _pairs(lang: str) -> list[tuple[str, str]]:
+    """(English source, translation) for every form; plural forms are compared with the plural."""
+    pairs = []
+    for m in _catalog(lang):
+        if not m.id:
+            continue
+        if isinstance(m.id, tuple):
+            pairs += [(m.id[1], form) for form in m.string]
+        else:
+            pairs.append((m.id, m.string))
+    return pairs
 
 
 def _extract_current() -> set[str]:
@@ -41,7 +59,8 @@ def _extract_current() -> set[str]:
 @pytest.mark.parametrize("lang", ["hi", "mr"])
 def test_every_message_is_translated(lang: str) -> None:
     catalog = _catalog(lang)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = [m.id for m in catalog if m.id and (
+        not all(m.string) if isinstance(m.string, tuple) else not m.string)]
     fuzzy = [m.id for m in catalog if m.id and "fuzzy" in m.flags]
     assert not missing, f"{lang}: untranslated: {missing}"
     assert not fuzzy, f"{lang}: fuzzy (needs review): {fuzzy}"
@@ -49,7 +68,7 @@ def test_every_message_is_translated(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["hi", "mr"])
 def test_placeholders_and_tags_match(lang: str) -> None:
-    for msgid, msgstr in _messages(lang).items():
+    for msgid, msgstr in _pairs(lang):
         assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), (
             f"{lang}: placeholders differ in {msgid!r} -> {msgstr!r}")
         assert sorted(TAG.findall(msgid)) == sorted(TAG.findall(msgstr)), (
@@ -61,7 +80,8 @@ def test_placeholders_and_tags_match(lang: str) -> None:
 def test_marathi_is_not_hindi() -> None:
     hi, mr = _messages("hi"), _messages("mr")
     devanagari_word = re.compile(r"[\u0900-\u097F]+")
-    same = [m for m in hi if len(devanagari_word.findall(hi[m])) >= 3 and hi[m] == mr.get(m)]
+    same = [m for m in hi
+            if len(devanagari_word.findall(str(hi[m]))) >= 3 and hi[m] == mr.get(m)]
     assert not same, f"Marathi copies Hindi for: {same}"
 
 
@@ -107,5 +127,15 @@ def test_marathi_uses_marathi_grammar_words() -> None:
     """Hindi function words (है, करें, आपका, नहीं…) have no place in a Marathi sentence."""
     hindi_only = re.compile(
         r"(?<![\u0900-\u097F])(है|हैं|करें|आपका|आपके|आपकी|नहीं|गया|गई|और|में)(?![\u0900-\u097F])")
-    offenders = {m: s for m, s in _messages("mr").items() if hindi_only.search(s)}
+    offenders = [t for _, t in _pairs("mr") if hindi_only.search(t)]
     assert not offenders, f"Hindi words in Marathi: {offenders}"
+
+
+def test_counts_take_the_right_plural_form() -> None:
+    one, many = "{count} person blocked the bot.", "{count} people blocked the bot."
+    mr = translator("mr")
+    assert mr.ngettext(one, many, 1).format(count=1) == "1 जणाने बॉट ब्लॉक केला आहे."
+    assert mr.ngettext(one, many, 3).format(count=3) == "3 जणांनी बॉट ब्लॉक केला आहे."
+    assert translator("hi").ngettext(one, many, 1).format(count=1) == (
+        "1 व्यक्ति ने बॉट को ब्लॉक किया है।")
+    assert translator("en").ngettext(one, many, 2).format(count=2) == "2 people blocked the bot."
