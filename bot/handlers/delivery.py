@@ -15,7 +15,7 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.i18n import Translator, translator
-from bot.ratelimit import retry_seconds
+from bot.ratelimit import RateLimiterClosed, retry_seconds
 from bot.services.context import Services
 from bot.storage import users as users_repo
 
@@ -50,7 +50,13 @@ async def send_with_retries(
         except BadRequest as exc:
             error = f"400 {exc.message}"
             break
+        except RateLimiterClosed as exc:  # the bot is stopping: waiting would only stall it
+            error = f"not sent: {exc.message}"
+            break
         except (TimedOut, NetworkError) as exc:
+            if "not initialized" in exc.message:  # PTB's HTTP client closed: shutting down
+                error = f"not sent, the bot is stopping: {exc.message}"
+                break
             error = f"network: {exc.message}"
             if attempt < len(BACKOFF_SECONDS):
                 await asyncio.sleep(BACKOFF_SECONDS[attempt])

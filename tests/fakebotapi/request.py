@@ -48,11 +48,12 @@ def params_from_request_data(request_data: RequestData | None) -> dict[str, Any]
 class FakeRequest(BaseRequest):
     """Answers PTB's requests from a :class:`FakeBotAPI` without any network."""
 
-    __slots__ = ("_api", "_read_timeout")
+    __slots__ = ("_api", "_closed", "_read_timeout")
 
     def __init__(self, api: FakeBotAPI, *, read_timeout: float | None = 5.0) -> None:
         self._api = api
         self._read_timeout = read_timeout
+        self._closed = False
 
     @property
     def api(self) -> FakeBotAPI:
@@ -63,10 +64,11 @@ class FakeRequest(BaseRequest):
         return self._read_timeout
 
     async def initialize(self) -> None:
-        return None
+        self._closed = False
 
     async def shutdown(self) -> None:
-        return None
+        # Like HTTPXRequest: once shut down, its client is closed and requests fail.
+        self._closed = True
 
     async def do_request(
         self,
@@ -78,6 +80,8 @@ class FakeRequest(BaseRequest):
         connect_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
         pool_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self._closed:
+            raise RuntimeError("This HTTPXRequest is not initialized!")
         parts = urlsplit(url)
         path = unquote(parts.path)
 

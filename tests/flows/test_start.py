@@ -171,3 +171,18 @@ async def test_an_admin_who_runs_a_store_sees_both_menus_and_commands(harness: H
     assert "/applications" in help_msg.text and "/pickup" in help_msg.text
     chat = {c["command"] for c in harness.api.commands(BotCommandScopeChat(ADMIN_ID))}
     assert {"applications", "pickup", "earnings"} <= chat
+
+
+async def test_a_notice_to_someone_else_during_shutdown_is_recorded_not_raised(
+    harness: Harness,
+) -> None:
+    from bot.handlers.delivery import deliver
+
+    await harness.person(101, "en")
+    svc, bot = harness.svc, harness.app.bot
+    await bot.shutdown()  # the HTTP client closes, as at the end of run_polling
+    assert await deliver(bot, svc, 101, "Your parcel has arrived") is None
+    row = await svc.db.fetchone("SELECT chat_id, text, error FROM undelivered")
+    assert (row["chat_id"], row["text"]) == (101, "Your parcel has arrived")
+    assert "stopping" in row["error"]
+    await bot.initialize()
