@@ -44,6 +44,3 @@ def to_db(moment: datetime) -> str:
 def from_db(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
-
-def days(n: float) -> timedelta:
-    return timedelta(days=n)

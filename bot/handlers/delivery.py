@@ -75,18 +75,6 @@ async def deliver(
     return message
 
 
-async def deliver_to_user(
-    bot: Bot,
-    svc: Services,
-    user_id: int,
-    render: Callable[[Translator], str],
-    **kwargs: Any,
-) -> Message | None:
-    """Send a message rendered in the user's own language."""
-    lang = await users_repo.language_of(svc.db, user_id)
-    return await deliver(bot, svc, user_id, render(translator(lang)), **kwargs)
-
-
 async def notify_admins(
     bot: Bot,
     svc: Services,
