@@ -14,10 +14,11 @@ from bot.storage.db import Database, Row
 
 
 async def approved_store_of_owner(db: Database, user_id: int) -> Row | None:
-    """The shopkeeper's approved store (the newest, should there ever be several)."""
+    """The shopkeeper's approved store: the oldest, should there ever be several — the same
+    store /pickup, /earnings and "My store" use (storage.stores.approved_store_of)."""
     return await db.fetchone(
         "SELECT * FROM stores WHERE owner_user_id = ? AND status = 'approved' "
-        "ORDER BY id DESC LIMIT 1",
+        "ORDER BY id LIMIT 1",
         (user_id,),
     )
 
