@@ -160,7 +160,19 @@ def format_time(dt: datetime, lang: str | None, tz: str | tzinfo = DEFAULT_TZ) -
     for a naive datetime.
     """
     local = _localise(dt, tz)
-    return _latin(_babel_format_time(local, "short", tzinfo=local.tzinfo, locale=locale_for(lang)))
+    return _short_time(local, lang)
+
+
+def _short_time(local: datetime, lang: str | None) -> str:
+    """The locale's short time; English day periods always lower case (``6:30 pm``).
+
+    CLDR changed the English casing between Babel releases (2.19 gives ``PM``); the product
+    owns the casing so a shopkeeper sees the same text whatever Babel is installed.
+    """
+    text = _babel_format_time(local, "short", tzinfo=local.tzinfo, locale=locale_for(lang))
+    if _language(lang) == "en":
+        text = text.replace("AM", "am").replace("PM", "pm")
+    return _latin(text)
 
 
 def format_datetime(dt: datetime, lang: str | None, tz: str | tzinfo = DEFAULT_TZ) -> str:
@@ -174,7 +186,7 @@ def format_datetime(dt: datetime, lang: str | None, tz: str | tzinfo = DEFAULT_T
     locale = locale_for(lang)
     pattern = str(locale.datetime_formats["medium"])
     date_text = _babel_format_date(local.date(), "medium", locale=locale)
-    time_text = _babel_format_time(local, "short", tzinfo=local.tzinfo, locale=locale)
+    time_text = _short_time(local, lang)
     return _latin(pattern.replace("{1}", date_text).replace("{0}", time_text))
 
 
