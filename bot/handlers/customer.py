@@ -33,7 +33,7 @@ from bot.handlers.notices import (
 )
 from bot.handlers.parcel_texts import status_label
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
-from bot.i18n.formatting import format_date
+from bot.i18n.formatting import format_weekday_date
 from bot.services import customers, users
 from bot.services.customers import Extended, LinkProblem, MyParcel, NewCode, ParcelProblem
 from bot.services.parcel_models import ParcelStatus
@@ -227,7 +227,7 @@ async def on_button(update: Update, context: Context) -> None:
             await query.answer()
             await _send(update, w._("⏳ Done: <b>{tracking}</b> will wait for you until {date}.")
                         .format(tracking=h(extended.parcel.tracking_id),
-                                date=format_date(extended.parcel.last_day, w.lang)))
+                                date=format_weekday_date(extended.parcel.last_day, w.lang)))
             return
         result = extended
     answers = {

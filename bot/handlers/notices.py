@@ -15,8 +15,9 @@ from telegram.error import TelegramError
 
 from bot.handlers.context import h
 from bot.handlers.delivery import send_with_retries
+from bot.handlers.store_views import hours_range
 from bot.i18n import Translator, translator
-from bot.i18n.formatting import format_date
+from bot.i18n.formatting import format_weekday_date
 from bot.services import notices as notices_service
 from bot.services.context import Services
 from bot.services.notices import Notice
@@ -38,7 +39,7 @@ async def send_secret(
 def store_hours(t: Translator, store: StoreInfo) -> str:
     if store.all_day:
         return t.gettext("open 24 hours")
-    return f"{store.opens_at}–{store.closes_at}"
+    return hours_range(t.lang, store.opens_at, store.closes_at)
 
 
 def store_block(t: Translator, store: StoreInfo) -> str:
@@ -54,7 +55,7 @@ def code_line(t: Translator, code: str) -> str:
 
 def last_day_line(t: Translator, last_day: date) -> str:
     return t.gettext("📅 Last day to collect: <b>{date}</b>").format(
-        date=format_date(last_day, t.lang))
+        date=format_weekday_date(last_day, t.lang))
 
 
 def render_notice(t: Translator, notice: Notice, code: str) -> str:
