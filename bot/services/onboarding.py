@@ -137,6 +137,7 @@ class StepResult:
     status: Status
     draft: Draft | None = None
     reason: StrEnum | None = None
+    answered: Step | None = None  # the question this message answered (SAVED only)
 
 
 class Entry(StrEnum):
@@ -308,6 +309,7 @@ async def handle(
         if isinstance(applied, StrEnum):
             return StepResult(Status.INVALID, draft, applied)
         step, editing, answers = applied
+        answered = Step(draft.step)
         draft = replace(
             draft,
             step=step,
@@ -317,7 +319,7 @@ async def handle(
             updated_at=now,
         )
         draft = await _save(conn, draft)
-    return StepResult(Status.SAVED, draft)
+    return StepResult(Status.SAVED, draft, answered=answered)
 
 
 def _answers_of(details: StoreDetails) -> dict[str, Any]:
