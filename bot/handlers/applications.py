@@ -296,8 +296,10 @@ async def list_pending(update: Update, context: Context, w: Who) -> None:
     assert chat is not None
     header = w._("Applications waiting for a decision: {count}").format(count=listing.total)
     if listing.total > len(listing.shown):
-        header += "\n" + w._("Showing the oldest {shown}; decide these to see the next ones."
-                             ).format(shown=len(listing.shown))
+        header += "\n" + w.t.ngettext(
+            "Showing the oldest {shown}; decide it to see the next ones.",
+            "Showing the oldest {shown}; decide these to see the next ones.",
+            len(listing.shown)).format(shown=len(listing.shown))
     await chat.send_message(header)
     for store in listing.shown:
         applicant = await _first_name(svc, store.owner_user_id)

@@ -464,7 +464,10 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
     for lang in LANGUAGES:
         if not counted.by_language.get(lang):
             continue
-        head = w._("👁 <i>Preview: what {count} {language} readers will get</i>").format(
+        head = w.t.ngettext(
+            "👁 <i>Preview: what {count} {language} reader will get</i>",
+            "👁 <i>Preview: what {count} {language} readers will get</i>",
+            counted.by_language[lang]).format(
             count=format_number(counted.by_language[lang], w.lang),
             language=LANGUAGE_NAMES[lang])
         try:
@@ -496,7 +499,8 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
             count=format_number(counted.blocked, w.lang)))
     draft = data["draft"]
     rows = [
-        _button(w._("✅ Send to {total}").format(total=format_number(counted.total, w.lang)),
+        _button(w.t.ngettext("✅ Send to {total} person", "✅ Send to {total} people",
+                             counted.total).format(total=format_number(counted.total, w.lang)),
                 "send", draft),
         _button(w._("👥 Change the audience"), "aud", draft),
         _button(w._("✖ Cancel"), "cancel", draft),

@@ -96,7 +96,8 @@ def render_report(t: Translator, report: ImportReport, *, errors_shown: int = ER
     _ = t.gettext
     lang = t.lang
     lines = [
-        _("📄 Manifest <b>{file}</b>: {rows} rows").format(
+        t.ngettext("📄 Manifest <b>{file}</b>: {rows} row", "📄 Manifest <b>{file}</b>: {rows} rows",
+                   report.rows_total).format(
             file=h(report.file_name), rows=format_number(report.rows_total, lang)),
         _("✅ Loaded: {count}").format(count=format_number(report.loaded, lang)),
         _("⏭ Already loaded before, skipped: {count}").format(
@@ -114,8 +115,12 @@ def render_report(t: Translator, report: ImportReport, *, errors_shown: int = ER
         if len(report.errors) > errors_shown:
             lines.append(_("and {count} more").format(
                 count=format_number(len(report.errors) - errors_shown, lang)))
-        lines.append(_("The other rows were loaded. Fix these rows and send the file again: "
-                       "rows already loaded are skipped."))
+        if report.loaded:
+            lines.append(_("The other rows were loaded. Fix these rows and send the file again: "
+                           "rows already loaded are skipped."))
+        else:
+            lines.append(_("Fix these rows and send the file again: rows already loaded are "
+                           "skipped."))
     return "\n".join(lines)
 
 

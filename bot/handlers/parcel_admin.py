@@ -10,6 +10,7 @@ from bot.handlers import start
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.parcel_texts import TRACKING_REASONS, event_label, status_label, tracking_hint
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
+from bot.handlers.store_views import format_mobile
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date, format_datetime
 from bot.services import parcel_admin, users
@@ -88,7 +89,7 @@ def render_details(t: Translator, d: ParcelDetails, bot_username: str, tz) -> st
         _("📦 <b>{tracking}</b> — {status}").format(
             tracking=h(p.tracking_id), status=status_label(t, p.status)),
         _("🏪 Store: {store} ({code})").format(store=h(s.name), code=h(s.code)),
-        _("👤 Customer: {name}, {mobile}").format(name=h(p.name or "—"), mobile=h(p.phone)),
+        _("👤 Customer: {name}, {mobile}").format(name=h(p.name or "—"), mobile=h(format_mobile(p.phone))),
     ]
     if p.arrived_at:
         lines.append(_("📥 Arrived: {when}").format(when=format_datetime(p.arrived_at, t.lang, tz)))

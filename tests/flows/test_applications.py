@@ -50,7 +50,7 @@ async def test_every_admin_gets_the_application_in_their_language(two_admins: Ha
     await ravi.press("✅ Approve")
     (meera_card,) = meera.new()
     assert meera_card.message_id == card_mr.message_id
-    assert meera_card.text.endswith("✅ Ravi यांनी मंजूर केला, 2 नोव्हें, 2026, 10:00 AM. "
+    assert meera_card.text.endswith("✅ Ravi यांनी मंजूर केला, 2 नोव्हेंबर 2026, सकाळी 10. "
                                     "स्टोअर कोड: KS-0001")
     assert meera_card.inline_keyboard == []
 
@@ -173,7 +173,7 @@ async def test_reject_asks_for_a_reason_and_cancel_keeps_it_pending(two_admins: 
     (prompt,) = await ravi.press("❌ अस्वीकार करें")
     assert prompt.text.startswith("Sharma Kirana (#1) को मंज़ूरी क्यों नहीं दी जा रही?")
     (sticker,) = await ravi.send_sticker()
-    assert sticker.text.startswith("कृपया कारण टेक्स्ट मैसेज में लिखें")
+    assert sticker.text.startswith("कृपया कारण टाइप करके मैसेज में लिखें")
     (long,) = await ravi.send("x" * 301)
     assert long.text.startswith("⚠️ कृपया कारण 300 अक्षरों से छोटा रखें")
     await ravi.send("/cancel")
@@ -220,7 +220,7 @@ async def test_a_long_list_shows_the_oldest_first(two_admins: Harness, monkeypat
     ravi.new()
     seen = await ravi.send("/applications")
     assert seen[0].text == ("Applications waiting for a decision: 2\n"
-                            "Showing the oldest 1; decide these to see the next ones.")
+                            "Showing the oldest 1; decide it to see the next ones.")
     assert len([m for m in seen if m.kind == "text"]) == 2
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from telegram import BotCommandScopeChat
 
-from bot.i18n.formatting import format_date
+from bot.i18n.formatting import format_weekday_date
 from bot.services.codes import code_key, hash_code
 from tests.factories import approved_store, linked_customer
 from tests.flows.harness import Harness, Person
@@ -191,7 +191,7 @@ async def test_extend_by_three_days_once(harness: Harness, lang: str) -> None:
     (mine,) = await priya.send("/myparcels")
     (done,) = await priya.press(EXTEND[lang].format(t="TRK10000001"))
     assert done.text == EXTENDED[lang].format(t="TRK10000001",
-                                              d=format_date(date(2026, 11, 12), lang))
+                                              d=format_weekday_date(date(2026, 11, 12), lang))
     assert (await parcel(harness.svc, "TRK10000001"))["last_day"] == "2026-11-12"
 
     assert await priya.press(EXTEND[lang].format(t="TRK10000001"),

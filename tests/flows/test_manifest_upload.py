@@ -78,7 +78,7 @@ async def test_admin_uploads_a_manifest_and_sees_the_summary(harness: Harness, l
     [
         ("bad_xlsx.csv", "en", "This is a spreadsheet workbook (Excel), not a CSV file."),
         ("bad_latin1.csv", "hi", "फ़ाइल UTF-8 में नहीं है (गड़बड़ी लाइन 2 पर है)।"),
-        ("bad_semicolons.csv", "mr", "कॉलम अर्धविरामाने (;) वेगळे केले आहेत."),
+        ("bad_semicolons.csv", "mr", "कॉलम सेमीकोलनने (;) वेगळे केले आहेत."),
         ("bad_missing_columns.csv", "en",
          "The first line is missing the column(s) store_code, customer_phone."),
         ("bad_header_only.csv", "en", "The file has a header line but no parcels."),
@@ -147,7 +147,7 @@ async def test_admin_looks_a_parcel_up(harness: Harness, lang: str) -> None:
     (details,) = await ravi.send("/parcel trk10000001")
     token = (await parcel(harness.svc, "TRK10000001"))["link_token"]
     assert details.text.startswith("📦 TRK10000001 — ")
-    assert "Sharma Kirana (KS-0001)" in details.text and "+919876543210" in details.text
+    assert "Sharma Kirana (KS-0001)" in details.text and "+91 98765 43210" in details.text
     assert f"https://t.me/kirana_test_bot?start={token}" in details.text
     assert {"en": "expected (manifest)", "hi": "आने वाला (मैनिफ़ेस्ट)",
             "mr": "येणारे (मॅनिफेस्ट)"}[lang] in details.text
