@@ -35,6 +35,7 @@ from bot.handlers import (
     router,
     start,
 )
+from bot.handlers.bot_profile import set_descriptions
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
@@ -94,6 +95,7 @@ def build_application(
         db = await Database.open(settings.db_path)
         app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, clock=the_clock)
         await set_default_commands(app.bot)
+        await set_descriptions(app.bot)
         for feature in FEATURES:
             if hasattr(feature, "on_startup"):
                 await feature.on_startup(app)

@@ -22,7 +22,7 @@ from bot.handlers.commands import EVERYONE, commands_for, set_chat_commands
 from bot.handlers.context import SERVICES_KEY, Who, h, services, who
 from bot.handlers.delivery import deliver
 from bot.handlers.menus import menu_markup
-from bot.handlers.router import Flow, show_menu
+from bot.handlers.router import Flow, answer_unknown, show_menu
 from bot.handlers.store_views import detail_lines
 from bot.i18n import Translator, translator
 from bot.i18n.formatting import format_datetime
@@ -142,7 +142,7 @@ async def tell_owner(bot: Bot, svc: Services, store: Store) -> None:
             "/help shows all commands."
         ).format(shop=shop, code=store.code or "", commands=commands)
     await deliver(bot, svc, store.owner_user_id, text, reply_markup=menu_markup(roles, t))
-    if store.status != "rejected" and profile is not None:
+    if profile is not None:  # approved: the store's commands; rejected: /register again
         await set_chat_commands(bot, profile.chat_id, roles, t.lang)
     await approval.owner_notice_sent(svc, store.id)
 
@@ -286,8 +286,8 @@ async def list_pending(update: Update, context: Context, w: Who) -> None:
     """/applications and the admin menu's button: every application waiting, oldest first."""
     svc = services(context)
     listing = await approval.pending(svc, w.user.user_id)
-    if listing is None:
-        await show_menu(update, w, w._("Only admins can do that."))
+    if listing is None:  # the same answer as an unknown command: nothing to learn from it
+        await answer_unknown(update, w)
         return
     if listing.total == 0:
         await show_menu(update, w, w._("No applications are waiting for a decision."))

@@ -51,8 +51,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
 
 async def begin(update: Update, context: Context, w: Who) -> None:
     if not service.may_broadcast(services(context), w.user.user_id):
-        await router.show_menu(
-            update, w, w._("I do not know that command. Send /help to see what I can do."))
+        await router.answer_unknown(update, w)
         return
     state = await router.start_flow(
         context, w.user.user_id, FLOW, "text", {"draft": service.new_draft_token(), "texts": {}})
@@ -68,8 +67,7 @@ async def show_recent(update: Update, context: Context, w: Who) -> None:
     svc = services(context)
     found = await service.recent(svc, w.user.user_id)
     if isinstance(found, service.Refusal):
-        await router.show_menu(
-            update, w, w._("I do not know that command. Send /help to see what I can do."))
+        await router.answer_unknown(update, w)
         return
     chat = update.effective_chat
     assert chat is not None

@@ -167,15 +167,23 @@ def _parcel_buttons(w: Who, items: list[MyParcel]) -> InlineKeyboardMarkup | Non
     for item in items:
         if item.parcel.status is not ParcelStatus.ARRIVED:
             continue
+        # Two buttons share a row on a phone: the id's last 4 characters (as on the parcel
+        # screen at the counter) fit where a full 30-character id was cut off.
+        tail = button_tail(item.parcel.tracking_id)
         row = [InlineKeyboardButton(
-            w._("🔑 New code · {tracking}").format(tracking=item.parcel.tracking_id),
+            w._("🔑 New code · {tracking}").format(tracking=tail),
             callback_data=pack(FEATURE, "code", item.parcel.id))]
         if item.can_extend:
             row.append(InlineKeyboardButton(
-                w._("⏳ +3 days · {tracking}").format(tracking=item.parcel.tracking_id),
+                w._("⏳ +3 days · {tracking}").format(tracking=tail),
                 callback_data=pack(FEATURE, "ext", item.parcel.id)))
         rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def button_tail(tracking_id: str) -> str:
+    """``TRK10000001`` → ``…0001``: short enough for half a phone's width."""
+    return "…" + tracking_id[-4:]
 
 
 async def show_my_parcels(

@@ -13,7 +13,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.handlers import router, start
 from bot.handlers.context import Who, h, services, who
-from bot.handlers.router import show_menu
+from bot.handlers.router import answer_unknown
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date, format_number
 from bot.services import manifest_import
@@ -192,7 +192,7 @@ async def on_document(update: Update, context: Context) -> None:
 async def manifest_action(update: Update, context: Context, w: Who) -> None:
     """Admin menu: how to load a manifest."""
     if not services(context).settings.is_admin(w.user.user_id):
-        await show_menu(update, w, w._("This is for admins only."))
+        await answer_unknown(update, w)
         return
     chat = update.effective_chat
     assert chat is not None

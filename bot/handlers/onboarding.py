@@ -29,6 +29,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.domain import FlowState
 from bot.handlers import applications, router, start
 from bot.handlers.callbacks import pack, parse, pattern
+from bot.handlers.commands import set_chat_commands
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.router import Flow, show_menu
 from bot.handlers.store_views import (
@@ -542,6 +543,11 @@ async def button_pressed(update: Update, context: Context) -> None:
                 "You cannot send a second application."
             ).format(shop=h(store.details.shop_name)))
             return
+        # From now on the menu and commands show the waiting application, not "register".
+        profile = await users.profile(svc, uid)
+        if profile is not None:
+            w = Who(profile, w.t)
+            await set_chat_commands(context.bot, profile.chat_id, profile.menu_roles, w.lang)
         await show_menu(update, w, w._(
             "✅ Application sent! An admin will check <b>{shop}</b>, and we will message you "
             "here as soon as it is decided."

@@ -209,7 +209,21 @@ async def test_applications_lists_pending_ones_for_admins_only(two_admins: Harne
     asha = two_admins.person_for(SHOP)
     asha.new()
     (refused,) = await asha.send("/applications")
-    assert refused.text.startswith("Only admins can do that.")
+    assert refused.text.startswith("I do not know that command.")
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "mr"])
+async def test_every_admin_command_answers_a_non_admin_like_an_unknown_command(
+    two_admins: Harness, lang: str
+) -> None:
+    """Nothing tells a shopkeeper or customer which admin commands exist."""
+    asha = await two_admins.person(SHOP, lang)
+    (unknown,) = await asha.send("/nosuchthing")
+    for command in ("/applications", "/parcel", "/parcel TRK10000001", "/broadcast",
+                    "/broadcasts"):
+        (answer,) = await asha.send(command)
+        assert answer.text == unknown.text, command
+        assert answer.button_texts() == unknown.button_texts()
 
 
 async def test_a_long_list_shows_the_oldest_first(two_admins: Harness, monkeypatch) -> None:

@@ -101,6 +101,18 @@ async def _store_row(h: Harness, store_id: int = 1):
 
 # ------------------------------------------------------------------------ the whole path
 
+PENDING_MENU = {
+    "en": "Your store application is waiting for an admin's decision.",
+    "hi": "आपका स्टोर आवेदन एडमिन के फ़ैसले का इंतज़ार कर रहा है।",
+    "mr": "तुमचा स्टोअर अर्ज ॲडमिनच्या निर्णयाची वाट पाहत आहे.",
+}
+MY_APPLICATION = {"en": "📝 My application", "hi": "📝 मेरा आवेदन", "mr": "📝 माझा अर्ज"}
+WAITING = {
+    "en": "Your application for Sharma Kirana is waiting for an admin's decision.",
+    "hi": "Sharma Kirana के लिए आपका आवेदन एडमिन के फ़ैसले का इंतज़ार कर रहा है।",
+    "mr": "Sharma Kirana साठीचा तुमचा अर्ज ॲडमिनच्या निर्णयाची वाट पाहत आहे.",
+}
+
 HOURS_READ = {
     "en": "🕘 Opening hours: 9 am – 9 pm",
     "hi": "🕘 खुलने का समय: सुबह 9 से रात 9 बजे तक",
@@ -141,6 +153,16 @@ async def test_whole_path_to_approval(harness: Harness, lang: str) -> None:
     assert seen[-1].text.startswith(SENT[lang])
     assert summary.message_id in [m.message_id for m in seen]  # its buttons were taken away
     assert harness.api.message(SHOP, summary.message_id).inline_keyboard == []
+    # Pending: the menu shows the application, not "run a partner store" again; no /register.
+    assert PENDING_MENU[lang] in seen[-1].text
+    assert seen[-1].button_texts()[0] == MY_APPLICATION[lang]
+    assert RUN_A_STORE[lang] not in seen[-1].button_texts()
+    commands = {c["command"] for c in harness.api.commands(BotCommandScopeChat(SHOP))}
+    assert "register" not in commands and "myparcels" in commands
+    (helped,) = await asha.send("/help")
+    assert "/register" not in helped.text
+    (state,) = await asha.press(MY_APPLICATION[lang])
+    assert state.text.startswith(WAITING[lang])
 
     card, pin = admin.new()
     title, mobile_note, location, applicant, buttons = CARD[lang]
@@ -590,7 +612,7 @@ async def test_pending_application_blocks_a_second_and_approved_is_not_offered_a
     (menu,) = await asha.send("/register")
     assert menu.text.startswith("Your application for Sharma Kirana is waiting for an admin's "
                                 "decision.")
-    (menu,) = await asha.press(RUN_A_STORE["en"])
+    (menu,) = await asha.press(MY_APPLICATION["en"])  # the pending menu shows the application
     assert menu.text.startswith("Your application for Sharma Kirana is waiting")
     assert await onboarding.current(harness.svc, SHOP) is None
     admin.new()

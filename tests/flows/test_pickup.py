@@ -269,6 +269,7 @@ async def test_lockout_and_unlock(harness: Harness, lang: str) -> None:
     assert alert.text.startswith("🔒 Code entry locked\nStore: Sharma Kirana (KS-")
     assert "Wrong pickup codes within 15 minutes: 5." in alert.text
     assert "locked until 2 November 2026, 10:15 am" in alert.text
+    assert "Ramesh Sharma, +91 98220 12345" in alert.text  # the mobile as written everywhere
 
     # Locked: the right code is refused too; a restart changes nothing; admins hear once.
     (reply,) = await c.shop.send("/pickup")
