@@ -248,8 +248,8 @@ def test_marathi_verbs_agree_with_tumhi() -> None:
 # One word for "message" and one for "save" per language, and the counter's words, not the
 # office's (locales/GLOSSARY.md).
 NOT_AT_THE_COUNTER = {
-    "hi": r"संदेश|निलंबित",
-    "mr": r"संदेश|मजकूर|जतन|सुपूर्द|निलंबित|प्रणाली|अर्धविराम|स्वल्पविराम|बिघाड",
+    "hi": r"संदेश|टेक्स्ट|निलंबित",
+    "mr": r"संदेश|मजकूर|टेक्स्ट|जतन|सुपूर्द|निलंबित|प्रणाली|अर्धविराम|स्वल्पविराम|बिघाड",
 }
 
 
