@@ -521,13 +521,14 @@ _ALL_DAY = re.compile(
 )
 _MERIDIEM = re.compile(r"(?<![a-z])([ap])\s*\.?\s*m(?![a-z])\.?")
 # Day-period words and what they say about an hour written 1-12.
-_MORNING = ("सुबह", "सवेरे", "सकाळी", "सकाळ", "पहाटे", "morning")
-_NOON = ("दोपहर", "दुपारी", "दुपार", "afternoon")
+_MORNING = ("सुबह", "सवेरे", "सकाळी", "सकाळ", "पहाटे", "morning", "subah", "subha", "sakali")
+_NOON = ("दोपहर", "दुपारी", "दुपार", "afternoon", "dopahar", "dupari")
 _NOON_MIDNIGHT = ((re.compile(r"(?:12\s*)?\bnoon\b"), "12 pm"), (re.compile(r"(?:12\s*)?\bmidnight\b"), "12 am"))
-_EVENING = ("शाम", "संध्याकाळी", "संध्याकाळ", "सायंकाळी", "सायंकाळ", "evening")
-_NIGHT = ("रात्री", "रात्र", "रात", "night")
+_EVENING = ("शाम", "संध्याकाळी", "संध्याकाळ", "सायंकाळी", "सायंकाळ", "evening", "shaam", "sham",
+            "sandhyakali")
+_NIGHT = ("रात्री", "रात्र", "रात", "night", "raat", "ratri")
 _PERIOD = "|".join(sorted(_MORNING + _NOON + _EVENING + _NIGHT, key=len, reverse=True))
-_OCLOCK = r"(?:बजे|बज|वाजता|वाजे|वाजले|वा\.|o'?clock|hrs|hr|h)"
+_OCLOCK = r"(?:बजे|बज|वाजल्या|वाजता|वाजे|वाजले|वा\.|o'?clock|hrs|hr|baje|vajta|vajata|h)"
 _SIDE = (
     r"(?:(?P<p{i}>{period})\s*)?"
     r"(?P<h{i}>[0-9]{{1,2}})(?:\s*[:.]\s*(?P<m{i}>[0-9]{{2}}))?"
@@ -535,14 +536,14 @@ _SIDE = (
 )
 _SEPARATOR = (
     r"(?:-|\u2010|\u2011|\u2012|\u2013|\u2014|\u2212|~|to|till|until|upto|up to"
-    r"|se|से|ते|तक|पासून|पासुन)"
+    r"|se|te|से|ते|तक|पासून|पासुन)"
 )
 _HOURS = re.compile(
     r"(?:from\s+|open\s+)?"
     + _SIDE.format(i=1, period=_PERIOD, oclock=_OCLOCK)
     + rf"\s*{_SEPARATOR}\s*"
     + _SIDE.format(i=2, period=_PERIOD, oclock=_OCLOCK)
-    + r"\s*(?:तक|पर्यंत|परयंत)?"
+    + r"\s*(?:तक|पर्यंत|परयंत|tak|paryant)?"
 )
 # Two ranges in one answer ("9-1 and 4-9", "9 ते 1, 4 ते 9"): a break in the day.
 _RANGE_JOINER = re.compile(r"\s*(?:,|;|&|\+|\band\b|और|एवं|तथा|आणि|(?<=\s)व(?=\s))\s*")
