@@ -507,7 +507,8 @@ class OpeningHours:
         return self.open <= t < self.close
 
     def __str__(self) -> str:
-        """``09:00–21:00`` (en dash); midnight close is ``24:00``. Re-parses with parse_hours."""
+        """``09:00–21:00`` (en dash); midnight close is ``24:00``; for logs and storage, never
+        shown to people (they read :func:`bot.i18n.formatting.format_hours`)."""
         close = "24:00" if self.close == MIDNIGHT_CLOSE else f"{self.close:%H:%M}"
         return f"{self.open:%H:%M}\u2013{close}"
 

@@ -156,3 +156,25 @@ def test_several_ids_on_one_line() -> None:
 )
 def test_address_is_kept_as_typed(typed: str) -> None:
     assert parse_address(typed) == Ok(typed)
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "mr"])
+def test_every_hours_example_we_show_is_read(lang: str) -> None:
+    """The examples in the hours question and its answers (<code>…</code>) are accepted as
+    typed, in each language, and so are the preset buttons."""
+    import re
+
+    from bot.handlers.onboarding import HOURS_PRESETS, QUESTION_TEXT, REASONS
+    from bot.handlers.store_views import hours_range
+    from bot.i18n import translator
+    from bot.services.onboarding import Step
+
+    t = translator(lang)
+    texts = [t.gettext(QUESTION_TEXT[Step.HOURS])] + [
+        t.gettext(message) for key, message in REASONS.items()
+        if isinstance(key, tuple) and key[0] is Step.HOURS]
+    examples = [e for text in texts for e in re.findall(r"<code>(.*?)</code>", text)]
+    examples += [hours_range(lang, opens, closes) for opens, closes in HOURS_PRESETS]
+    assert len(examples) >= 8
+    for example in examples:
+        assert isinstance(parse_hours(example), Ok), (lang, example)
