@@ -205,8 +205,8 @@ async def button_pressed(update: Update, context: Context) -> None:
         decision = await approval.ask_reject(svc, w.user.user_id, store_id)
     card_id = query.message.message_id if query.message is not None else None
 
-    if decision.outcome is Outcome.NOT_ADMIN:
-        await query.answer(w._("Only admins can do that."), show_alert=True)
+    if decision.outcome is Outcome.NOT_ADMIN:  # forged: a stale button, nothing to learn
+        await query.answer(w._("This button has expired."))
         return
     if decision.outcome is Outcome.NOT_FOUND:
         await query.answer(w._("This button has expired."))
