@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
 from typing import Generic, TypeAlias, TypeVar
@@ -493,6 +493,9 @@ class OpeningHours:
 
     open: time
     close: time
+    #: The close was written 1-12 without am/pm and read as pm by the documented rule
+    #: ("8-10" → 22:00): the shopkeeper is told so.  Not part of the value.
+    read_as_pm: bool = field(default=False, compare=False)
 
     @property
     def all_day(self) -> bool:
@@ -635,10 +638,13 @@ def parse_hours(text: str) -> Result[OpeningHours, HoursError]:
             and not (int(written) == 12 and cm)  # 12:30 is past noon already
             and (ch * 60 + cm) - (oh * 60 + om) < SHORT_DAY_HOURS * 60):
         ch += 12
+        read_as_pm = True
+    else:
+        read_as_pm = False
     if (ch, cm) <= (oh, om) or ch > 24 or (ch == 24 and cm):
         return Invalid(HoursError.CLOSE_BEFORE_OPEN)
     close = MIDNIGHT_CLOSE if ch == 24 else time(ch, cm)
-    return Ok(OpeningHours(time(oh, om), close))
+    return Ok(OpeningHours(time(oh, om), close, read_as_pm=read_as_pm))
 
 
 # ------------------------------------------------------------------------ capacity

@@ -273,6 +273,13 @@ def question_keyboard(w: Who, draft: Draft) -> ReplyKeyboardMarkup | ReplyKeyboa
     return ReplyKeyboardMarkup(rows, resize_keyboard=True)
 
 
+def morning_reading(lang: str, hours: dict[str, str]) -> str:
+    """The other way to read hours whose close was taken as pm ("8-10" → 8 am – 10 am), said
+    with its day periods, so that typing it back is read exactly so."""
+    close_hour = int(hours["closes"][:2]) - 12
+    return hours_range(lang, hours["opens"], f"{close_hour:02d}{hours['closes'][2:]}")
+
+
 def current_answer(w: Who, draft: Draft) -> str | None:
     """The answer already given to the draft's question, for the 'keep' choice."""
     step = Step(draft.step)
@@ -457,9 +464,14 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
         # Typed hours are read by a documented rule ("8-10" is 8 am to 10 pm): show what was
         # kept, so a misreading is seen at once and fixed with ⬅️ Back.
         hours = draft.answers[Step.HOURS]
-        await ask(chat, w, draft, "{icon} {label}: <b>{hours}</b>".format(
-            icon=FIELD_ICONS[Step.HOURS], label=w._(FIELD_LABELS[Step.HOURS]),
-            hours=format_hours(w.t, hours["opens"], hours["closes"])))
+        said = format_hours(w.t, hours["opens"], hours["closes"])
+        if hours.get("read_as_pm"):
+            echo = w._("🕘 I read the opening hours as <b>{hours}</b>. Not right? Tap "
+                       "<b>{back}</b> and write, for example, <code>{example}</code>.").format(
+                hours=said, back=w._(BACK), example=morning_reading(w.lang, hours))
+        else:
+            echo = f"{FIELD_ICONS[Step.HOURS]} {w._(FIELD_LABELS[Step.HOURS])}: <b>{said}</b>"
+        await ask(chat, w, draft, echo)
     else:
         await ask(chat, w, draft)
 

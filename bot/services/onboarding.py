@@ -194,7 +194,10 @@ def _forward(draft: Draft, answers: dict[str, Any]) -> Step:
 
 def _hours_value(hours: OpeningHours) -> dict[str, str]:
     closes = "24:00" if hours.close == MIDNIGHT_CLOSE else f"{hours.close:%H:%M}"
-    return {"opens": f"{hours.open:%H:%M}", "closes": closes}
+    value = {"opens": f"{hours.open:%H:%M}", "closes": closes}
+    if hours.read_as_pm:  # the handler says how it was read
+        value["read_as_pm"] = True
+    return value
 
 
 def _parse_text(step: Step, text: str) -> Any:

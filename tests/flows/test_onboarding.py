@@ -411,6 +411,40 @@ async def test_own_contact_is_marked_checked_and_typed_number_is_not(harness: Ha
         None, None, None, 0)
 
 
+READ_AS_PM = {
+    "en": ("🕘 I read the opening hours as 8 am – 10 pm. Not right? Tap ⬅️ Back and write, "
+           "for example, 8 am – 10 am.", "8 am – 10 am"),
+    "hi": ("🕘 मैंने खुलने का समय सुबह 8 से रात 10 बजे तक समझा है। सही नहीं है? ⬅️ पीछे दबाएँ और "
+           "ऐसे लिखें, जैसे सुबह 8 से सुबह 10 बजे तक।", "सुबह 8 से सुबह 10 बजे तक"),
+    "mr": ("🕘 उघडण्याची वेळ मी सकाळी 8 ते रात्री 10 अशी समजलो आहे. बरोबर नसेल तर ⬅️ मागे दाबा "
+           "आणि असे लिहा, उदा. सकाळी 8 ते सकाळी 10.", "सकाळी 8 ते सकाळी 10"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "mr"])
+async def test_hours_read_by_the_rule_are_said_and_easy_to_correct(
+    harness: Harness, lang: str
+) -> None:
+    """"8-10" is read as 8 am to 10 pm, never silently: the bot says so, and the other reading
+    it suggests is read exactly as written when typed back."""
+    asha = await harness.person(SHOP, lang)
+    await start_registration(asha)
+    await answer_until(asha, "hours")
+    (told,) = await asha.send({"en": "8-10", "hi": "8 से 10", "mr": "8 ते 10"}[lang])
+    said, example = READ_AS_PM[lang]
+    assert told.text.startswith(said + "\n\n"), told.text
+    draft = await onboarding.current(harness.svc, SHOP)
+    assert draft is not None and draft.answers["hours"]["closes"] == "22:00"
+
+    await asha.send(BACK[lang])
+    (asked,) = await asha.send(example)
+    assert not asked.text.startswith("🕘 I read")  # read as written: nothing to explain
+    draft = await onboarding.current(harness.svc, SHOP)
+    assert draft is not None
+    assert (draft.answers["hours"]["opens"], draft.answers["hours"]["closes"]) == (
+        "08:00", "10:00")
+
+
 async def test_hours_buttons_and_all_day(harness: Harness) -> None:
     asha = await harness.person(SHOP, "hi")
     await start_registration(asha)

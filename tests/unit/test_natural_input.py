@@ -178,3 +178,15 @@ def test_every_hours_example_we_show_is_read(lang: str) -> None:
     assert len(examples) >= 8
     for example in examples:
         assert isinstance(parse_hours(example), Ok), (lang, example)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read_as_pm"),
+    [("8-10", True), ("9-9", True), ("8 ते 10", True), ("9-21", False), ("9am-9pm", False),
+     ("सकाळी 8 ते रात्री 10", False), ("सुबह 8 से सुबह 10 बजे तक", False),
+     ("08:00-10:00", False), ("24 तास", False)],
+)
+def test_a_reading_by_the_pm_rule_is_marked(typed: str, read_as_pm: bool) -> None:
+    """The handler tells the shopkeeper whenever the rule, not their words, set the close."""
+    result = parse_hours(typed)
+    assert isinstance(result, Ok) and result.value.read_as_pm is read_as_pm
