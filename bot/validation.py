@@ -316,8 +316,8 @@ def parse_pin_code(text: str) -> Result[str, PinError]:
     """Indian PIN code: exactly 6 digits, first digit 1-9; spaces inside are ignored.
 
     ``411 001`` → ``411001``; a label (``PIN: 411038``, ``पिन कोड ४११०३८``) or a place name
-    beside it (``411038, पुणे``) is taken off.  Reasons: ``EMPTY``, ``NOT_SIX_DIGITS`` (wrong length or
-    anything but digits/spaces), ``BAD_FIRST_DIGIT`` (starts with 0).
+    beside it (``411038, पुणे``) is taken off.  Reasons: ``EMPTY``, ``NOT_SIX_DIGITS``
+    (wrong length, or other digits beside it), ``BAD_FIRST_DIGIT`` (starts with 0).
     """
     s = normalise(text)
     if not s:
@@ -364,8 +364,9 @@ def parse_tracking_id(text: str) -> Result[str, TrackingError]:
 
     Letters are read case-insensitively; surrounding whitespace, punctuation after the id
     (``ABC12345,``) and a label in front (``AWB: …``, ``Tracking id …``) are taken off, and
-    spaces inside are dropped (``JD014 6000 1234`` as printed on a label).  Reasons: ``EMPTY``; ``BAD_CHARACTERS`` (anything outside
-    the alphabet, checked before length); ``TOO_SHORT``; ``TOO_LONG``.
+    spaces inside are dropped (``JD014 6000 1234`` as printed on a label).  Reasons:
+    ``EMPTY``; ``BAD_CHARACTERS`` (anything outside the alphabet, checked before length);
+    ``TOO_SHORT``; ``TOO_LONG``.
     """
     s = _tracking_text(text)
     if not s:
@@ -519,7 +520,8 @@ class OpeningHours:
 # Round the clock, as people write it: 24x7, 24/7, 24 hours, 24 घंटे, 24 तास, दिवसभर, optionally
 # with "open" / खुला / उघडे (the "Open 24 hours" button of each language reads back too).
 _ALL_DAY = re.compile(
-    r"(?:open\s*)?(?:24\s*[x×*/]\s*7|24\s*(?:hours?|hrs?|घंटे|घण्टे|तास)|all\s*day|round\s*the\s*clock"
+    r"(?:open\s*)?(?:24\s*[x×*/]\s*7|24\s*(?:hours?|hrs?|घंटे|घण्टे|तास)|all\s*day"
+    r"|round\s*the\s*clock"
     r"|दिनभर|दिन\s*भर|दिवसभर|दिवस\s*भर|दिन[-\s]*रात|दिवस[-\s]*रात्र)"
     r"\s*(?:open|खुला|खुली|खुले|उघडे|उघडी|उघडं)?"
 )
@@ -527,7 +529,10 @@ _MERIDIEM = re.compile(r"(?<![a-z])([ap])\s*\.?\s*m(?![a-z])\.?")
 # Day-period words and what they say about an hour written 1-12.
 _MORNING = ("सुबह", "सवेरे", "सकाळी", "सकाळ", "पहाटे", "morning", "subah", "subha", "sakali")
 _NOON = ("दोपहर", "दुपारी", "दुपार", "afternoon", "dopahar", "dupari")
-_NOON_MIDNIGHT = ((re.compile(r"(?:12\s*)?\bnoon\b"), "12 pm"), (re.compile(r"(?:12\s*)?\bmidnight\b"), "12 am"))
+_NOON_MIDNIGHT = (
+    (re.compile(r"(?:12\s*)?\bnoon\b"), "12 pm"),
+    (re.compile(r"(?:12\s*)?\bmidnight\b"), "12 am"),
+)
 _EVENING = ("शाम", "संध्याकाळी", "संध्याकाळ", "सायंकाळी", "सायंकाळ", "evening", "shaam", "sham",
             "sandhyakali")
 _NIGHT = ("रात्री", "रात्र", "रात", "night", "raat", "ratri")
@@ -557,7 +562,9 @@ SHORT_DAY_HOURS = 6
 _Clock = tuple[int, int, bool]  # hour 0..24, minute, had am/pm or a day-period word
 
 
-def _clock(hour: str, minute: str | None, meridiem: str | None, period: str | None) -> _Clock | None:
+def _clock(
+    hour: str, minute: str | None, meridiem: str | None, period: str | None
+) -> _Clock | None:
     h, m = int(hour), int(minute or 0)
     if m > 59:
         return None
@@ -687,7 +694,8 @@ def parse_upi_id(text: str) -> Result[str, UpiError]:
 
     Handle: 2-256 of ``a-z A-Z 0-9 . _ -``; provider: 2-64 ASCII letters (``okaxis``,
     ``ybl``, ``paytm``, ``oksbi``).  A label in front (``UPI: …``, ``UPI id - …``) and spaces
-    around ``@`` (``ramesh @okaxis``) are taken off; no other spaces inside.  Reasons: ``EMPTY``, ``BAD_FORMAT``.
+    around ``@`` (``ramesh @okaxis``) are taken off; no other spaces inside.
+    Reasons: ``EMPTY``, ``BAD_FORMAT``.
     """
     s = normalise(text)
     if not s:

@@ -88,7 +88,8 @@ def render_details(t: Translator, d: ParcelDetails, bot_username: str, tz) -> st
         _("📦 <b>{tracking}</b> — {status}").format(
             tracking=h(p.tracking_id), status=status_label(t, p.status)),
         _("🏪 Store: {store} ({code})").format(store=h(s.name), code=h(s.code)),
-        _("👤 Customer: {name}, {mobile}").format(name=h(p.name or "—"), mobile=h(format_mobile(p.phone))),
+        _("👤 Customer: {name}, {mobile}").format(
+            name=h(p.name or "—"), mobile=h(format_mobile(p.phone))),
     ]
     if p.arrived_at:
         lines.append(_("📥 Arrived: {when}").format(when=format_datetime(p.arrived_at, t.lang, tz)))

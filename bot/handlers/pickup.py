@@ -94,7 +94,8 @@ def parcel_screen(t: Translator, found: pickup.Found) -> str:
     if found.others:
         lines += ["", t.gettext("This customer has more parcels waiting here:")]
         for other, days in found.others:
-            lines.append(f"• <code>{h(other.masked_tracking)}</code> ({waited_text(t, days, short=True)})")
+            waited = waited_text(t, days, short=True)
+            lines.append(f"• <code>{h(other.masked_tracking)}</code> ({waited})")
     lines += ["", t.gettext("Check the name and mobile number with the customer. Handed over?")]
     return "\n".join(lines)
 

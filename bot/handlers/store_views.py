@@ -41,7 +41,10 @@ def format_mobile(e164: str) -> str:
 
 
 def hours_range(lang: str, opens_at: str, closes_at: str) -> str:
-    """Stored ``HH:MM`` hours (``24:00`` = midnight) as the shop says them: ``सकाळी 9 ते रात्री 9``."""
+    """Stored ``HH:MM`` hours (``24:00`` = midnight) as the shop says them.
+
+    ``("09:00", "21:00")`` → mr ``सकाळी 9 ते रात्री 9``.
+    """
     return formatting.format_hours(_wall_clock(opens_at), _wall_clock(closes_at), lang)
 
 

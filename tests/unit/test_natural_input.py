@@ -147,7 +147,8 @@ def test_labels_and_units_are_taken_off(parse, lang: str, typed: str, expected) 
 
 
 def test_several_ids_on_one_line() -> None:
-    assert [r for _, _, r in parse_tracking_ids("ABC12345, XYZ98765,\nSF1234567890 SF1234567891")] == [
+    pasted = "ABC12345, XYZ98765,\nSF1234567890 SF1234567891"
+    assert [r for _, _, r in parse_tracking_ids(pasted)] == [
         Ok("ABC12345"), Ok("XYZ98765"), Ok("SF1234567890"), Ok("SF1234567891")]
 
 
