@@ -33,7 +33,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakebotapi import (
+from bot.playground.botapi import (
     DEFAULT_TOKEN,
     EntityParseError,
     FakeBotAPI,
@@ -43,7 +43,7 @@ from tests.fakebotapi import (
     WaitTimeout,
     parse_html,
 )
-from tests.fakebotapi.core import NOT_MODIFIED, QUERY_TOO_OLD
+from bot.playground.botapi.core import NOT_MODIFIED, QUERY_TOO_OLD
 
 CHAT = 1001
 
