@@ -10,7 +10,7 @@ LANGS  := en hi mr
 PO     := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test test-unit test-flows test-e2e lint i18n extract update compile bench clean migrate
+.PHONY: run playground demo test test-unit test-flows test-e2e lint i18n extract update compile bench clean migrate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 
 compile: $(STAMP) $(MO)
 
+# Without KIRANA_BOT_TOKEN (environment or .env; empty counts as unset) `make run` starts the
+# playground: the bot against a built-in Bot API, with a chat page on http://127.0.0.1:8080.
 run: compile
-	$(PY) -m bot run
+	$(PY) -m bot auto
+
+playground: compile
+	$(PY) -m bot playground
+
+demo: compile
+	$(PY) -m bot playground --demo
 
 migrate: compile
 	$(PY) -m bot migrate

@@ -1067,6 +1067,9 @@ class FakeBotAPI:
     def file_content(self, file_id: str) -> bytes:
         return self._files[file_id].content
 
+    def stored_file(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
+
     def clear_records(self) -> None:
         """Forget recorded requests, counters and deliveries (state is kept)."""
         self.requests.clear()
