@@ -12,6 +12,7 @@ from pathlib import Path
 
 KIRANA_BOT = Path(sys.executable).with_name("kirana-bot")
 ADDRESS_LINE = "Open the chat page:"
+LAST_LINE = "Ctrl+C"
 
 
 class Playground:
@@ -37,6 +38,8 @@ class Playground:
         self._queue.put(None)
 
     def _wait_for_address(self, timeout: float) -> str:
+        """Read the banner up to its last line; the page's address."""
+        url = ""
         while True:
             try:
                 line = self._queue.get(timeout=timeout)
@@ -46,7 +49,9 @@ class Playground:
                 raise AssertionError(f"the playground stopped: {self.output()}")
             self.lines.append(line)
             if ADDRESS_LINE in line:
-                return line.split(ADDRESS_LINE, 1)[1].strip()
+                url = line.split(ADDRESS_LINE, 1)[1].strip()
+            if LAST_LINE in line and url:
+                return url
 
     def output(self) -> str:
         return "".join(self.lines) + self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -19,6 +19,7 @@ Everything runs on the emulator's event loop, so its state is touched from one t
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -58,6 +59,8 @@ class PlaygroundServer(FakeBotAPIServer):
         self.people: dict[int, Persona] = {}
         # What each person sent (the emulator keeps only the bot's messages), by chat.
         self.sent: dict[int, list[JSON]] = {}
+        # Set once a view request is waiting for a change (tests await it instead of sleeping).
+        self.view_waiting = asyncio.Event()
         for persona in personas:
             self.add_person(persona)
 
@@ -189,7 +192,10 @@ class PlaygroundServer(FakeBotAPIServer):
             views = {str(i): self.chat_view(i) for i in known}
             digest = hashlib.sha1(_dumps(views)).hexdigest()[:16]
             snapshot.update(views=views, version=digest)
-            return digest != since
+            if digest == since:
+                self.view_waiting.set()
+                return False
+            return True
 
         try:
             await self.api.wait_for(changed, LONG_POLL_SECONDS, description="a chat changes")

@@ -81,3 +81,27 @@ def test_cli_exits_2_with_one_clear_line(tmp_path) -> None:
     assert result.returncode == 2
     assert "KIRANA_HOLD_DAYS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_token_given_reads_the_environment_and_dotenv_and_empty_is_unset(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from bot.config import token_given
+
+    assert not token_given()
+    monkeypatch.setenv("KIRANA_BOT_TOKEN", "  ")
+    assert not token_given()
+    monkeypatch.delenv("KIRANA_BOT_TOKEN")
+    (tmp_path / ".env").write_text("KIRANA_BOT_TOKEN=\n")
+    assert not token_given()
+    (tmp_path / ".env").write_text(f"KIRANA_BOT_TOKEN={TOKEN}\n")
+    assert token_given()
+
+
+def test_playground_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIRANA_BOT_TOKEN", TOKEN)
+    assert load_settings().playground_port == 8080
+    monkeypatch.setenv("KIRANA_PLAYGROUND_PORT", "9090")
+    assert load_settings().playground_port == 9090
+    monkeypatch.setenv("KIRANA_PLAYGROUND_PORT", "http")
+    with pytest.raises(ConfigError, match="KIRANA_PLAYGROUND_PORT"):
+        load_settings()
