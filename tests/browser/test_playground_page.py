@@ -1,6 +1,6 @@
 """The playground's chat page in a real browser (headless Chromium from Debian, driven by
 Playwright): `make run` without a token, then a store onboarded in Hindi, approved by the admin, a
-parcel received, the customer linked, and the pickup confirmed with the customer's code — as a
+manifest uploaded, a parcel received, the customer linked, and the pickup confirmed with the customer's code — as a
 person would click and type it. A screenshot of each step goes to build/screenshots/ (`make
 screenshots` copies them to docs/screenshots/ for the README).
 
@@ -152,12 +152,18 @@ def test_a_parcel_from_onboarding_to_pickup_on_the_chat_page(playground: Playgro
     asha.sees("KS-0001")
     shot(page, "03-admin-approves")
 
-    # A parcel nobody announced reaches her shop: she gives the customer's mobile.
+    # The admin sends the courier's manifest (a CSV file, through 📎); the parcel reaches
+    # Asha's shop and she records it.
+    ravi.pane.locator(".attach").click()
+    ravi.pane.locator("input.file").set_input_files(files=[{
+        "name": "manifest.csv", "mimeType": "text/csv",
+        "buffer": (f"tracking_id,store_code,customer_phone,customer_name\n"
+                   f"{TRACKING},KS-0001,+91 98765 00911,प्रिया वर्मा\n").encode()}])
+    expect(ravi.pane.locator(".msg.user .doc")).to_contain_text("manifest.csv")
+    ravi.sees("✅ Loaded: 1")
     asha.say("/receive")
     asha.say(TRACKING)
-    asha.sees("हमारी सूची में नहीं है")
-    asha.say("98765 00911")
-    asha.sees(f"✅ {TRACKING} पहुँच गया।")
+    asha.sees(f"✅ पहुँच गए (1): {TRACKING}")
     shot(page, "04-parcel-received")
 
     # Priya, the customer, opens the bot and shares her own number: she is told, with a code.

@@ -339,7 +339,7 @@ function toast(id, t) {
   el.textContent = t.text;
   pane.el.querySelector(".toasts").append(el);
   if (t.alert) el.onclick = () => el.remove();
-  else setTimeout(() => el.remove(), 3000);
+  else setTimeout(() => el.remove(), 2500);
 }
 
 // A t.me link to the bot with ?start=...: open it as someone in the playground (like an SMS).
