@@ -186,8 +186,8 @@ def test_a_parcel_from_onboarding_to_pickup_on_the_chat_page(playground: Playgro
 
     # The same chats on a phone: one pane fills the screen, nothing spills over.
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(playground.url + f"#{PRIYA}")
-    page.reload()
+    page.goto("about:blank")
+    page.goto(playground.url + f"#{PRIYA}")  # a fresh load, with only Priya's pane
     expect(page.locator(".pane")).to_have_count(1)
     Chat(page, PRIYA).sees("सौंप दिया गया")
     width = page.evaluate("document.querySelector('.pane').getBoundingClientRect().width")
