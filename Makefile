@@ -60,7 +60,7 @@ migrate: compile
 	$(PY) -m bot migrate
 
 test: compile browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -rs
 
 test-unit: compile
 	$(PY) -m pytest -q tests/unit
