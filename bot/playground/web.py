@@ -10,7 +10,8 @@ Routes (besides the Bot API ones of :class:`FakeBotAPIServer`)::
                                          the chats as each person sees them; waits (up to 25 s)
                                          until something visible differs from version V
     POST /_playground/act                {"user_id", "action", ...}: what a person does
-                                         (text, press, contact, location, document)
+                                         (text, press, contact, location, document,
+                                         block, unblock)
     GET  /_playground/files/<file_path>  a photo or document the bot sent
     GET  /_playground/sample-manifest.csv  a manifest for the approved stores, to upload
 
@@ -157,6 +158,13 @@ class PlaygroundServer(FakeBotAPIServer):
             if not text.strip():
                 raise ValueError("empty message")
             update = user.send_text(text[:4096])
+        elif action in ("block", "unblock"):
+            # As in Telegram: the bot's messages to this person fail with 403 until unblocked.
+            if action == "block":
+                user.block()
+            else:
+                user.unblock()
+            return {"blocked": user.blocked}
         elif action == "press":
             update = user.press(str(args["data"]), message_id=int(args["message_id"]))
             return {"update_id": update["update_id"]}

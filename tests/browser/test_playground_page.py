@@ -13,11 +13,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import urllib.request
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.playground.runner import PLAYGROUND_TOKEN
 from tests.playground_process import Playground
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,6 +108,42 @@ class Chat:
         return message
 
 
+def chart_png() -> bytes:
+    """A 240 × 120 PNG of four bars, made here (no image library needed)."""
+    width, height = 240, 120
+    rows = []
+    for y in range(height):
+        row = bytearray([0])
+        for x in range(width):
+            bar = x // 60
+            tall = (bar + 1) * 25
+            row += bytes((42, 171, 238) if x % 60 > 8 and height - y <= tall else (255, 255, 255))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (len(data).to_bytes(4, "big") + kind + data
+                + zlib.crc32(kind + data).to_bytes(4, "big"))
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes((8, 2, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def send_photo(url: str, fields: dict, *, photo: bytes) -> int:
+    """A multipart sendPhoto, as PTB sends it."""
+    boundary = "playgroundtestboundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items() if v is not None]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+                 f'filename="chart.png"\r\nContent-Type: image/png\r\n\r\n'.encode()
+                 + photo + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback
+        return answer.status
+
+
 def shot(page, name: str) -> None:  # noqa: ANN001
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -183,6 +222,14 @@ def test_a_parcel_from_onboarding_to_pickup_on_the_chat_page(playground: Playgro
     priya.sees("सौंप दिया गया")
     asha.sees("सौंप दिया")
     shot(page, "06-handed-over")
+
+    # A photo from the bot (as the /stats chart will be) shows as a picture with its caption.
+    status = send_photo(f"{playground.url}bot{PLAYGROUND_TOKEN}/sendPhoto", {
+        "chat_id": PRIYA, "caption": "📊 <b>चार्ट</b>", "parse_mode": "HTML"}, photo=chart_png())
+    assert status == 200
+    picture = priya.sees("चार्ट").locator(".photo img")
+    expect(picture).to_be_visible()
+    assert picture.evaluate("img => img.naturalWidth") == 240
 
     # The same chats on a phone: one pane fills the screen, nothing spills over.
     page.set_viewport_size({"width": 390, "height": 844})

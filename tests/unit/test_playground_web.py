@@ -203,3 +203,15 @@ async def test_the_sample_manifest_is_for_the_approved_stores_and_loads_cleanly(
     parsed = parse_manifest(answer.content)
     assert isinstance(parsed, ParsedManifest) and not parsed.errors
     assert {row.store_code for row in parsed.rows} == {"KS-0001", "KS-0002", "KS-0003"}
+
+
+async def test_blocking_the_bot_makes_its_messages_fail_until_unblocked(page: Page) -> None:
+    assert (await page.act(user_id=ASHA, action="block")).json()["result"] == {"blocked": True}
+    status, body = await page.api.call(page.api.token, "sendMessage",
+                                       {"chat_id": ASHA, "text": "Reminder"})
+    assert (status, body["description"]) == (403, "Forbidden: bot was blocked by the user")
+    assert (await page.chat())["chats"][str(ASHA)]["blocked"] is True
+    await page.act(user_id=ASHA, action="unblock")
+    await page.bot("sendMessage", chat_id=ASHA, text="Reminder")
+    chat = (await page.chat())["chats"][str(ASHA)]
+    assert chat["blocked"] is False and [m["text"] for m in chat["messages"]] == ["Reminder"]

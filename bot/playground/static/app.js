@@ -126,6 +126,10 @@ function buildPane(person) {
     menu.hidden = true;
     if (file) await sendFile(id, file);
   };
+  el.querySelector(".block").onclick = () => {
+    menu.hidden = true;
+    act(id, { action: el.dataset.blocked === "1" ? "unblock" : "block" });
+  };
   el.querySelector(".kbd-toggle").onclick = () => {
     el.querySelector(".keyboard").classList.toggle("collapsed");
   };
@@ -190,6 +194,9 @@ function renderChat(id, chat) {
     if (atBottom || !box.dataset.seen) box.scrollTop = box.scrollHeight;
     box.dataset.seen = "1";
     renderKeyboard(pane.el, id, chat.keyboard);
+    pane.el.dataset.blocked = chat.blocked ? "1" : "";
+    pane.el.querySelector(".block").textContent =
+      chat.blocked ? "✅ Unblock the bot" : "🚫 Block the bot";
   }
   const seen = pane.toastsSeen;
   pane.toastsSeen = new Set(chat.toasts.map((t) => t.id));
@@ -208,7 +215,7 @@ function renderMessages(id, chat) {
   if (chat.blocked) {
     const note = document.createElement("div");
     note.className = "blocked";
-    note.textContent = "this person has blocked the bot";
+    note.textContent = "🚫 blocked: the bot's messages to this person fail (403)";
     out.push(note);
   }
   return out;
