@@ -25,6 +25,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import mimetypes
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from .botapi.http import parse_body
 from .demo import approved_store_codes, manifest_csv
 from .personas import FIRST_NEW_ID, PERSONAS, Persona, new_persona
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -90,6 +92,9 @@ class PlaygroundServer(FakeBotAPIServer):
                                             body)
             except (KeyError, ValueError, TypeError, AssertionError) as exc:
                 return 400, _JSON, _dumps({"ok": False, "description": str(exc)})
+            except Exception:  # the page gets an answer; the bot and the server go on
+                log.exception("playground page request %s %s failed", verb, path)
+                return 500, _JSON, _dumps({"ok": False, "description": "server error"})
         return await super()._route(verb, target, headers, body)
 
     @staticmethod
