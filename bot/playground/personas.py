@@ -42,9 +42,9 @@ PERSONAS: tuple[Persona, ...] = (
             note="Mumbai store (demo)"),
     Persona(904, "Meera", "en", "shopkeeper", "+919822000904", 19.0176, 72.8562,
             note="Mumbai store (demo)"),
-    Persona(911, "Priya", "hi", "customer", "+919876500911", *PUNE, note="Hindi"),
-    Persona(912, "Sanjay", "mr", "customer", "+919876500912", *PUNE, note="Marathi"),
-    Persona(913, "Neha", "en", "customer", "+919876500913", *MUMBAI, note="English"),
+    Persona(911, "Priya", "hi", "customer", "+919876500911", *PUNE, note="lives in Pune"),
+    Persona(912, "Sanjay", "mr", "customer", "+919876500912", *PUNE, note="lives in Pune"),
+    Persona(913, "Neha", "en", "customer", "+919876500913", *MUMBAI, note="lives in Mumbai"),
 )
 
 FIRST_NEW_ID = 1001
