@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # how often the admin's progress message is edited.
     broadcast_concurrency: int = Field(default=8, ge=1, le=64)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # `kirana-bot playground` (and `make run` without a token): where the chat page listens.
+    playground_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -137,6 +139,16 @@ def describe_error(exc: ValidationError) -> str:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{var}: {msg}")
     return "\n".join(lines)
+
+
+class _TokenOnly(BaseSettings):
+    model_config = Settings.model_config
+    bot_token: str = ""
+
+
+def token_given() -> bool:
+    """Whether ``KIRANA_BOT_TOKEN`` is set to something (environment or .env); empty is unset."""
+    return bool(_TokenOnly().bot_token.strip())
 
 
 def load_settings(**overrides: object) -> Settings:
