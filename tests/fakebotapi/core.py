@@ -34,6 +34,7 @@ DEFAULT_TOKEN = "123456789:AAFakeBotApiTokenForTests-0123456789"
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024  # getFile refuses bigger files
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_BUTTONS = 100
 MAX_CALLBACK_ANSWER_LENGTH = 200
@@ -183,7 +184,7 @@ class BotMessage:
     chat_id: int
     message_id: int
     date: int
-    kind: str  # "text" | "location" | "document"
+    kind: str  # "text" | "location" | "document" | "photo" (``raw["photo"]``: its sizes)
     text: str | None
     entities: list[JSON]
     reply_markup: JSON | None
@@ -657,18 +658,30 @@ class FakeUser:
         }
         return self.api._enqueue_user_message(self, {"sticker": sticker})
 
-    def send_photo(self, caption: str | None = None) -> JSON:
-        stored = self.api._store_file(
-            b"\xff\xd8\xff\xe0fakejpeg", None, "image/jpeg", folder="photos"
-        )
-        size = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": 90,
-            "height": 90,
-            "file_size": stored.file_size,
-        }
-        message: JSON = {"photo": [size]}
+    def send_photo(
+        self,
+        caption: str | None = None,
+        *,
+        content: bytes = b"\xff\xd8\xff\xe0fakejpeg",
+        width: int = 90,
+        height: int = 90,
+        thumbnail: bytes | None = None,
+    ) -> JSON:
+        """Send a photo. Like Telegram, ``photo`` lists the sizes smallest first: a
+        ``thumbnail`` (when given, 90 px) and then ``content`` at ``width`` x ``height``."""
+        sizes = []
+        for data, w, h in ([(thumbnail, 90, 90)] if thumbnail is not None else []) + [
+            (content, width, height)
+        ]:
+            stored = self.api._store_file(data, None, "image/jpeg", folder="photos")
+            sizes.append({
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": w,
+                "height": h,
+                "file_size": stored.file_size,
+            })
+        message: JSON = {"photo": sizes}
         if caption:
             message["caption"] = caption
         return self.api._enqueue_user_message(self, message)
@@ -833,6 +846,7 @@ class FakeBotAPI:
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
             "getUpdates": self._ok,  # handled specially: it is a coroutine
         }
         self._dispatch: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
@@ -1735,6 +1749,48 @@ class FakeBotAPI:
         self._note_delivery(user.user_id, flood_time)
         return message.raw
 
+    def _send_photo(self, params: dict[str, Any]) -> JSON:
+        """A photo upload (or a known file_id) with an optional caption; stored as one size."""
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo[len("attach://") :])
+        if isinstance(photo, UploadedFile):
+            stored = self._store_file(photo.content, None, "image/jpeg", folder="photos")
+        elif isinstance(photo, str) and photo in self._files:
+            stored = self._files[photo]
+        elif isinstance(photo, str) and photo:
+            raise _bad_request("wrong file identifier/HTTP URL specified")
+        else:
+            raise _bad_request("there is no photo in the request")
+        caption, caption_entities, mode = self._formatted(
+            _str(params, "caption"),
+            params,
+            mode_field="parse_mode",
+            entities_field="caption_entities",
+            limit=MAX_CAPTION_LENGTH,
+            too_long="message caption is too long",
+            empty=None,
+        )
+        markup = parse_reply_markup(params.get("reply_markup"))
+        user = self._writable_chat(params)
+        flood_time = self._check_flood("sendphoto", user.user_id)
+        width = height = 0
+        if stored.content[:8] == b"\x89PNG\r\n\x1a\n":  # IHDR: width, height
+            width = int.from_bytes(stored.content[16:20], "big")
+            height = int.from_bytes(stored.content[20:24], "big")
+        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "width": width, "height": height, "file_size": stored.file_size}
+        extra: JSON = {"photo": [size]}
+        if caption:
+            extra["caption"] = caption
+            if caption_entities:
+                extra["caption_entities"] = caption_entities
+        message = self._new_bot_message(
+            user, kind="photo", parse_mode=mode, reply_markup=markup, extra=extra
+        )
+        self._note_delivery(user.user_id, flood_time)
+        return message.raw
+
     def _edit_message_text(self, params: dict[str, Any]) -> JSON:
         text, entities, mode = self._message_text(params)
         markup = self._inline_markup(params)
@@ -1812,6 +1868,8 @@ class FakeBotAPI:
         stored = self._files.get(file_id)
         if stored is None:
             raise _bad_request("invalid file_id")
+        if stored.file_size > MAX_DOWNLOAD_SIZE:
+            raise _bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
