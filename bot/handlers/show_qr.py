@@ -60,7 +60,7 @@ async def on_button(update: Update, context: Context) -> None:
         if isinstance(shown, ShownCode):
             await query.answer()
             await _send_qr(update, shown.code, "\n".join([
-                w._("🔳 <b>{tracking}</b>").format(tracking=h(shown.tracking_id)),
+                w._("🔳 Pickup code for <b>{tracking}</b>").format(tracking=h(shown.tracking_id)),
                 code_line(w.t, shown.code), _counter_line(w, shown.store_name)]))
             return
         answers = {
