@@ -36,7 +36,7 @@ _LABEL_NAMES = frozenset(str(f) for f in LABEL_FORMATS)
 class Limits:
     max_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 40_000_000
-    decode_pixels: int = 12_000_000
+    decode_pixels: int = 8_000_000  # a Telegram photo (2560 x 1920) is read as sent
 
 
 @dataclass(frozen=True)
