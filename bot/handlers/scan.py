@@ -332,8 +332,11 @@ async def on_startup(app: Application) -> None:
     settings = svc.settings
     limits = Limits(max_bytes=settings.scan_max_bytes,
                     max_pixels=int(settings.scan_max_megapixels * 1_000_000))
-    svc.extras[SCANNER_KEY] = Scanner(limits, workers=settings.scan_workers,
-                                      timeout=settings.scan_timeout_seconds)
+    svc.extras[SCANNER_KEY] = Scanner(
+        limits, workers=settings.scan_workers, timeout=settings.scan_timeout_seconds,
+        # PTB's own tasks: Application.stop() waits for them, so a photo being read when the
+        # bot is told to stop is still answered.
+        create_task=lambda coroutine: app.create_task(coroutine, name="scan"))
 
 
 async def on_shutdown(app: Application) -> None:

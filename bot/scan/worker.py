@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
+from typing import Any
 
 from bot.scan.decode import Code, ImageProblem, Limits, read_codes
 
@@ -33,8 +34,18 @@ TIMED_OUT = Timeout.TIMED_OUT
 
 
 class Scanner:
-    def __init__(self, limits: Limits, *, workers: int = 2, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        *,
+        workers: int = 2,
+        timeout: float = 15.0,
+        create_task: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]] | None = None,
+    ) -> None:
+        """``create_task``: how jobs are started (PTB's ``Application.create_task``, so that
+        stopping the bot waits for the photos being read); the running loop's by default."""
         self.limits = limits
+        self._create_task = create_task
         self.timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan")
         self._slots = asyncio.Semaphore(workers)
@@ -76,7 +87,10 @@ class Scanner:
                     del self._user_jobs[user_id]
                     self._user_locks.pop(user_id, None)
 
-        task = asyncio.get_running_loop().create_task(run(), name=f"scan-{user_id}")
+        if self._create_task is not None:
+            task = self._create_task(run())
+        else:
+            task = asyncio.get_running_loop().create_task(run(), name=f"scan-{user_id}")
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
         return task

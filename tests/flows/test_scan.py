@@ -6,11 +6,12 @@ import pytest
 
 from bot.handlers import scan
 from bot.scan.decode import read_codes
+from bot.services import codes
 from tests.factories import approved_store, linked_customer
 from tests.fakebotapi import BotMessage
 from tests.flows.harness import Harness, Person
 from tests.flows.parcel_helpers import code_works, load_manifest, parcel, pickup_code
-from tests.flows.test_codes_never_stored import cells_containing
+from tests.flows.test_codes_never_stored import cells_containing, raw_bytes_containing
 from tests.scan_images import F, blank, huge_png, page
 
 LANGS = ["en", "hi", "mr"]
@@ -224,9 +225,15 @@ async def customer_with_parcel(h: Harness, lang: str) -> tuple[Person, Person, B
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_shopkeeper_scans_the_customers_qr(harness: Harness, lang: str) -> None:
+async def test_shopkeeper_scans_the_customers_qr(
+    harness: Harness, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fixed code, so that the scan of the database file below is exact (as in
+    # test_codes_never_stored): a random one could occur by chance inside a hash.
+    monkeypatch.setattr(codes, "new_code", lambda: "731946")
     ramesh, priya, notice = await customer_with_parcel(harness, lang)
     code = pickup_code(notice)
+    assert code == "731946"
     (qr,) = await priya.press(SHOW_QR[lang])
     assert qr.kind == "photo" and code in (qr.caption or "")
     picture = photo_bytes(harness, qr)
@@ -235,8 +242,10 @@ async def test_shopkeeper_scans_the_customers_qr(harness: Harness, lang: str) ->
     await ramesh.send("/pickup")
     (screen,) = await ramesh.send_photo(content=picture)
     assert screen.text.startswith(FOUND[lang])
-    # The QR was drawn for the reply: the code is nowhere in the database.
+    # The QR was drawn for the reply: the code is nowhere in the database file.
+    await harness.stop()
     assert cells_containing(harness.settings.db_path, code) == []
+    assert raw_bytes_containing(harness.settings.db_path, code) == []
 
 
 async def test_a_wrong_qr_counts_as_a_wrong_code(harness: Harness) -> None:
