@@ -42,6 +42,8 @@ Context = ContextTypes.DEFAULT_TYPE
 FEATURE = "scan"
 STEP_SCANNED = "scanned"
 SCANNER_KEY = "scanner"
+# bot_data key of the durable inbox (bot/inbox, when merged): updates handled per chat.
+INBOX_KEY = "kirana.inbox"
 PRIVATE = filters.ChatType.PRIVATE
 PICTURES = filters.UpdateType.MESSAGE & PRIVATE & (filters.PHOTO | filters.Document.IMAGE)
 
@@ -171,7 +173,16 @@ async def on_picture(update: Update, context: Context) -> None:
             await message.reply_text(
                 w._("Sorry, something went wrong on our side. Please try again."))
 
-    scanner(context).spawn(w.user.user_id, job)
+    if INBOX_KEY in context.application.bot_data:
+        # Updates are handled chat by chat in parallel, each finished only once handled (the
+        # durable inbox): decoding in this update's turn blocks no one else, and a restart
+        # replays a photo whose answer was not sent yet.
+        await scanner(context).run(w.user.user_id, job)
+    else:
+        # PTB handles one update at a time: answer from a background job, so that everyone
+        # else's updates go on while the photo is read. (A kill -9 during those seconds loses
+        # that answer; the shopkeeper sends the photo again.)
+        scanner(context).spawn(w.user.user_id, job)
 
 
 async def _download(context: Context, file_id: str, limit: int) -> bytes | None:

@@ -10,6 +10,9 @@
 * :meth:`Scanner.spawn` runs a job (download, decode, answer) as a background task, after the
   user's earlier jobs: a user's album is read photo by photo, in order, while other users'
   updates go on being handled. :meth:`Scanner.drain` waits for every job (tests, shutdown).
+  :meth:`Scanner.run` is the same, awaited: for a caller whose updates are already handled
+  chat by chat in parallel (the durable inbox), so that an update is finished only once its
+  photo is answered.
 """
 
 from __future__ import annotations
@@ -70,22 +73,27 @@ class Scanner:
             log.warning("a photo took over %.0f s to decode; given up", self.timeout)
             return TIMED_OUT
 
-    def spawn(self, user_id: int, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        """Run ``job`` in the background, after this user's earlier jobs."""
+    async def run(self, user_id: int, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` now, after this user's earlier jobs (awaited by the caller)."""
         lock = self._user_locks.setdefault(user_id, asyncio.Lock())
         self._user_jobs[user_id] = self._user_jobs.get(user_id, 0) + 1
+        try:
+            async with lock:
+                await job()
+        finally:
+            self._user_jobs[user_id] -= 1
+            if not self._user_jobs[user_id]:
+                del self._user_jobs[user_id]
+                self._user_locks.pop(user_id, None)
+
+    def spawn(self, user_id: int, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run ``job`` in the background, after this user's earlier jobs."""
 
         async def run() -> None:
             try:
-                async with lock:
-                    await job()
+                await self.run(user_id, job)
             except Exception:  # the job reports its own errors; this is the last resort
                 log.exception("scan job of user %s failed", user_id)
-            finally:
-                self._user_jobs[user_id] -= 1
-                if not self._user_jobs[user_id]:
-                    del self._user_jobs[user_id]
-                    self._user_locks.pop(user_id, None)
 
         if self._create_task is not None:
             task = self._create_task(run())

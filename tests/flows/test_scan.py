@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram import Update
 
 from bot.handlers import scan
 from bot.scan.decode import read_codes
@@ -300,3 +301,25 @@ async def test_show_as_qr_after_a_new_code_or_forged(harness: Harness) -> None:
     assert priya.callback_answers()[-1].text == "This button has expired."  # the query's
     assert [m for m in harness.api.messages(301) if m.kind == "photo"] == [qr]
     assert mine.text
+
+
+async def test_with_the_durable_inbox_the_photo_is_answered_in_its_own_update(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where updates are handled chat by chat (bot/inbox), the photo's update is finished only
+    once it is answered: no background job, so a restart would replay it."""
+    ramesh, code = await shop(harness, "en")
+    await load_manifest(harness.svc, (MINE, code, "9876543210", ""))
+    assert harness.app is not None
+    harness.app.bot_data[scan.INBOX_KEY] = object()
+    scanner = harness.svc.extras[scan.SCANNER_KEY]
+
+    def no_background(*_args: object) -> None:
+        raise AssertionError("no background job with the inbox")
+
+    monkeypatch.setattr(scanner, "spawn", no_background)
+    await ramesh.send("/receive")
+    update = ramesh.fake.send_photo(content=page((MINE, F.Code128)))
+    harness.api.drop_pending_updates()
+    await harness.app.process_update(Update.de_json(update, harness.app.bot))
+    assert (ramesh.last().text or "").startswith("📷 1 tracking id read")
