@@ -4,8 +4,8 @@ Flow (docs/flows/receive.md, docs/flows/pickup.md):
 
 * In flow ``receive`` at step ``ids`` (or ``scanned``), a photo — or a picture sent as a file —
   is decoded in the background (:class:`bot.scan.worker.Scanner`); its tracking ids are added
-  to the list kept at step ``scanned`` (``data``: ``scan_ids``, ``others``, ``rev``,
-  ``list_msg``), and the list is shown, each id marked, with *✅ Receive these N*
+  to the list kept at step ``scanned`` (``data``: ``scan_ids``, ``others``, ``rev`` — a random
+  number naming the newest list —, ``list_msg``), and the list is shown, each id marked, with *✅ Receive these N*
   (``1:scan:ok:<rev>``) and *✖ Cancel* (``1:scan:no:<rev>``). Receiving goes through
   :func:`bot.handlers.receive.record_ids`, the path of typed ids.
 * In flow ``pickup`` at step ``code``, the one pickup code in the photo goes through
@@ -16,6 +16,7 @@ Flow (docs/flows/receive.md, docs/flows/pickup.md):
 from __future__ import annotations
 
 import logging
+import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -254,7 +255,7 @@ async def _add_to_list(
         await users.leave_flow(svc, w.user.user_id)
         await show_menu(update, w, receive.not_shopkeeper_text(w))
         return
-    rev = int(state.data.get("rev") or 0) + 1
+    rev = secrets.randbelow(2**31)  # this list's buttons, and no earlier list's, work
     await _drop_buttons(context, message.chat_id, earlier.get("list_msg"))
     shown = await message.reply_text(preview_text(w.t, preview, others, dropped),
                                      reply_markup=preview_markup(w.t, preview, rev))

@@ -323,3 +323,14 @@ async def test_with_the_durable_inbox_the_photo_is_answered_in_its_own_update(
     harness.api.drop_pending_updates()
     await harness.app.process_update(Update.de_json(update, harness.app.bot))
     assert (ramesh.last().text or "").startswith("📷 1 tracking id read")
+
+
+async def test_the_list_survives_a_restart(harness: Harness) -> None:
+    ramesh, code = await shop(harness, "en")
+    await load_manifest(harness.svc, (MINE, code, "9876543210", ""))
+    await ramesh.send("/receive")
+    (listed,) = await ramesh.send_photo(content=page((MINE, F.Code128)))
+    await harness.restart()
+    seen = await ramesh.press("✅ Receive 1 parcel", message_id=listed.message_id)
+    assert seen[-1].text.startswith("✅ Arrived (1): " + MINE)
+    assert (await parcel(harness.svc, MINE))["status"] == "arrived"
