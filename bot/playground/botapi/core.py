@@ -184,7 +184,7 @@ class BotMessage:
     chat_id: int
     message_id: int
     date: int
-    kind: str  # "text" | "location" | "document" | "photo" (``raw["photo"]``: its sizes)
+    kind: str  # "text" | "location" | "document" | "photo"
     text: str | None
     entities: list[JSON]
     reply_markup: JSON | None
@@ -515,6 +515,13 @@ def _markup_kind(markup: JSON | None) -> str | None:
     if markup.get("force_reply"):
         return "force_reply"
     return None
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG (from its header); other images are taken as 320 x 320."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return 320, 320
 
 
 # --------------------------------------------------------------------------- users
@@ -1050,7 +1057,7 @@ class FakeBotAPI:
 
     @property
     def delivered_count(self) -> int:
-        """Messages successfully created by the bot (sendMessage/sendLocation/sendDocument)."""
+        """Messages successfully created by the bot (sendMessage/Location/Document/Photo)."""
         return sum(self.delivered.values())
 
     def delivery_report(self, chat_ids: Iterable[int]) -> DeliveryReport:
@@ -1072,6 +1079,9 @@ class FakeBotAPI:
 
     def file_content(self, file_id: str) -> bytes:
         return self._files[file_id].content
+
+    def stored_file(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
 
     def clear_records(self) -> None:
         """Forget recorded requests, counters and deliveries (state is kept)."""
@@ -1750,11 +1760,12 @@ class FakeBotAPI:
         return message.raw
 
     def _send_photo(self, params: dict[str, Any]) -> JSON:
-        """A photo upload (or a known file_id) with an optional caption; stored as one size."""
         photo = params.get("photo")
         if isinstance(photo, str) and photo.startswith("attach://"):
             photo = params.get(photo[len("attach://") :])
         if isinstance(photo, UploadedFile):
+            if not photo.content:
+                raise _bad_request("IMAGE_PROCESS_FAILED")
             stored = self._store_file(photo.content, None, "image/jpeg", folder="photos")
         elif isinstance(photo, str) and photo in self._files:
             stored = self._files[photo]
@@ -1774,12 +1785,14 @@ class FakeBotAPI:
         markup = parse_reply_markup(params.get("reply_markup"))
         user = self._writable_chat(params)
         flood_time = self._check_flood("sendphoto", user.user_id)
-        width = height = 0
-        if stored.content[:8] == b"\x89PNG\r\n\x1a\n":  # IHDR: width, height
-            width = int.from_bytes(stored.content[16:20], "big")
-            height = int.from_bytes(stored.content[20:24], "big")
-        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "width": width, "height": height, "file_size": stored.file_size}
+        width, height = _image_size(stored.content)
+        size = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.file_size,
+            "width": width,
+            "height": height,
+        }
         extra: JSON = {"photo": [size]}
         if caption:
             extra["caption"] = caption
