@@ -334,3 +334,12 @@ async def test_the_list_survives_a_restart(harness: Harness) -> None:
     seen = await ramesh.press("✅ Receive 1 parcel", message_id=listed.message_id)
     assert seen[-1].text.startswith("✅ Arrived (1): " + MINE)
     assert (await parcel(harness.svc, MINE))["status"] == "arrived"
+
+
+async def test_a_picture_sent_as_a_file_is_scanned_too(harness: Harness) -> None:
+    ramesh, code = await shop(harness, "en")
+    await load_manifest(harness.svc, (MINE, code, "9876543210", ""))
+    await ramesh.send("/receive")
+    (listed,) = await ramesh.send_document("IMG_2041.jpg", page((MINE, F.Code128)),
+                                           mime_type="image/jpeg")
+    assert listed.text.startswith("📷 1 tracking id read")
