@@ -55,7 +55,7 @@ def labels_jpeg(store: str, ids: list[str]) -> bytes:
     for n, (tracking, (x, y)) in enumerate(zip(ids, spots, strict=False)):
         code = _code(tracking, F.Code128 if n % 2 == 0 else F.QRCode, 3 if n % 2 == 0 else 6)
         draw.rectangle([x, y, x + 580, y + 420], fill=250, outline=30, width=3)
-        draw.text((x + 16, y + 14), f"PLAYGROUND COURIER  →  {store}", fill=20)
+        draw.text((x + 16, y + 14), f"PLAYGROUND COURIER - {store}", fill=20)
         sheet.paste(code, (x + (580 - code.width) // 2, y + 60))
         draw.text((x + 16, y + 390), tracking, fill=20)
     product = _code("8901234567890", F.EAN13, 2)
