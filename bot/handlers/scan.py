@@ -22,7 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.domain import FlowState
+from bot.domain import FlowState, Role
 from bot.handlers import manifest_upload, receive, router, start
 from bot.handlers import pickup as pickup_handlers
 from bot.handlers.callbacks import pack, parse, pattern
@@ -149,9 +149,13 @@ async def on_picture(update: Update, context: Context) -> None:
     w = await who(update, context)
     svc = services(context)
     mode = _mode(await users.current_flow(svc, w.user.user_id))
-    if mode is None:  # a picture nobody asked for: as before this feature
-        if message.document is not None:
-            await manifest_upload.on_document(update, context)
+    if mode is None:  # a picture nobody asked for
+        if Role.SHOPKEEPER in w.user.roles:
+            await show_menu(update, w, w._(
+                "📷 To read parcel labels, press «📷 Scan labels» first. To read a customer's "
+                "pickup-code QR, press «📦 Hand over a parcel» first."))
+        elif message.document is not None:
+            await manifest_upload.on_document(update, context)  # as before this feature
         else:
             await router.route_message(update, context)
         return

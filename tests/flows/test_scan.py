@@ -189,10 +189,21 @@ async def test_huge_photo_is_refused_politely(harness: Harness, lang: str) -> No
     assert harness.api.count("getFile") == 1
 
 
-async def test_a_picture_nobody_asked_for_gets_the_menu(harness: Harness) -> None:
-    ramesh, _ = await shop(harness, "en")
+NOT_NOW = {"en": "📷 To read parcel labels, press «📷 Scan labels» first.",
+           "hi": "📷 पार्सल के लेबल पढ़वाने के लिए पहले «📷 लेबल स्कैन करें» दबाएँ।",
+           "mr": "📷 पार्सलचे लेबल वाचण्यासाठी आधी «📷 लेबल स्कॅन करा» दाबा."}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_picture_nobody_asked_for(harness: Harness, lang: str) -> None:
+    ramesh, _ = await shop(harness, lang)
     (hint,) = await ramesh.send_photo(content=page((MINE, F.Code128)))
-    assert hint.text.startswith("Sorry, I did not understand that.")
+    assert hint.text.startswith(NOT_NOW[lang])
+    assert SCAN_MENU[lang] in hint.button_texts()
+    asha = harness.stranger(401, tg_language=lang)
+    await asha.send("/start")
+    (other,) = await asha.send_photo(content=page((MINE, F.Code128)))
+    assert other.text == harness.api.messages(401)[-1].text  # the usual hint and menu
     assert harness.api.count("getFile") == 0
 
 
