@@ -83,8 +83,8 @@ class Person:
     async def send_sticker(self) -> list[BotMessage]:
         return await self._act(self.fake.send_sticker())
 
-    async def send_photo(self) -> list[BotMessage]:
-        return await self._act(self.fake.send_photo())
+    async def send_photo(self, caption: str | None = None, **kwargs: Any) -> list[BotMessage]:
+        return await self._act(self.fake.send_photo(caption, **kwargs))
 
     def callback_answers(self) -> list[Any]:
         return self.fake.callback_answers()
@@ -147,6 +147,13 @@ class Harness:
         assert self.app is not None, "call start() first"
         self.api.drop_pending_updates()
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for work an update started in the background (photos being decoded)."""
+        scanner = self.svc.extras.get("scanner") if self.app is not None else None
+        if scanner is not None:
+            await scanner.drain()
 
     async def feed_concurrently(self, updates: list[dict[str, Any]]) -> None:
         """Process several updates at the same time (double taps, two devices)."""
@@ -155,6 +162,7 @@ class Harness:
         await asyncio.gather(
             *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
         )
+        await self.settle()
 
     def person_for(self, user_id: int) -> Person:
         return self._people[user_id]
