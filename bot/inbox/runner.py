@@ -17,7 +17,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
-from bot.inbox import INBOX_KEY, Inbox
+from bot.inbox import INBOX_KEY, Inbox, Sealer
 from bot.services.context import Services
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
         await app.bot.delete_webhook(drop_pending_updates=False)
         await app.start()
         inbox = Inbox(
-            app, svc.db, svc.clock,
+            app, svc.db, svc.clock, Sealer.for_settings(settings),
             concurrency=settings.update_concurrency,
             keep=timedelta(hours=settings.inbox_keep_hours),
         )
