@@ -593,6 +593,11 @@ class FakeUser:
         """
         return self.api._press(self, button, message_id)
 
+    def press_forged(self, data: str, *, message_id: int | None = None) -> JSON:
+        """Send ``data`` as if it were the callback data of a button of the newest bot message
+        with an inline keyboard (or of ``message_id``): what a modified client can do."""
+        return self.api._press(self, button="", message_id=message_id, forged=data)
+
     def share_contact(
         self,
         phone_number: str = "+919800000001",
@@ -956,7 +961,9 @@ class FakeBotAPI:
         message.update(content)
         return self._enqueue({"message": message})
 
-    def _press(self, user: FakeUser, button: str, message_id: int | None) -> JSON:
+    def _press(
+        self, user: FakeUser, button: str, message_id: int | None, forged: str | None = None
+    ) -> JSON:
         chat_id = user.user_id
         if message_id is not None:
             target = self._by_id.get((chat_id, message_id))
@@ -971,6 +978,9 @@ class FakeBotAPI:
                 )
             target = keyboards[-1]
         buttons = target.buttons()
+        if forged is not None:
+            buttons = [{"text": "forged", "callback_data": forged}]
+            button = forged
         chosen = next((b for b in buttons if b.get("callback_data") == button), None)
         if chosen is None:
             chosen = next((b for b in buttons if b.get("text") == button), None)
