@@ -22,7 +22,7 @@ from bot.domain import FlowState
 from bot.handlers import broadcast_views as views
 from bot.handlers import router
 from bot.handlers.callbacks import Callback, pack, parse, pattern
-from bot.handlers.context import SERVICES_KEY, Who, h, services, who
+from bot.handlers.context import SERVICES_KEY, Who, h_cut, services, who
 from bot.handlers.start import MENU_ACTIONS
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.i18n.formatting import format_datetime, format_number
@@ -473,7 +473,7 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
             log.info("preview refused by Telegram: %s", exc.message)
             await _reply(update, w._(
                 "Telegram did not accept this text ({reason}). Please write the notice again."
-            ).format(reason=h(exc.message)))
+            ).format(reason=h_cut(exc.message)))
             state = await router.start_flow(context, w.user.user_id, FLOW, "text",
                                             {"draft": data["draft"], "texts": {}})
             await _ask_text(update, w, state)
