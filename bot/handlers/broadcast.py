@@ -299,6 +299,11 @@ async def _send_pressed(update: Update, context: Context, w: Who, state: FlowSta
     if not isinstance(result, service.Created):
         await query.answer(w._("This button has expired."))
         return
+    # The work first: the sender is woken before anything is said to Telegram, so a failed
+    # or slow answer to the button never leaves a broadcast created and not sent.
+    sender = get_sender(svc)
+    if sender is not None:
+        sender.wake()
     await query.answer(w._("Sending has started."))
     counts = Counts(blocked=result.skipped_blocked, left=result.total - result.skipped_blocked)
     await query.edit_message_text(
@@ -306,9 +311,6 @@ async def _send_pressed(update: Update, context: Context, w: Who, state: FlowSta
                             waits_for=result.waits_for),
         reply_markup=views.stop_keyboard(w.t, result.broadcast_id),
     )
-    sender = get_sender(svc)
-    if sender is not None:
-        sender.wake()
 
 
 async def _cancel_pressed(update: Update, context: Context, w: Who, state: FlowState,
@@ -337,10 +339,11 @@ async def _stop_pressed(update: Update, context: Context, w: Who, cb: Callback) 
     if result != service.StopResult.STOPPING:
         await query.answer(w._("This button has expired."))
         return
-    await query.answer(w._("Stopping. Messages already on their way will still arrive."))
+    # Halt the sender before anything else (a slow answer must not let notices keep going).
     sender = get_sender(svc)
     if sender is not None:
         sender.request_stop(broadcast_id)
+    await query.answer(w._("Stopping. Messages already on their way will still arrive."))
     summary = await service.summary(svc, broadcast_id)
     if summary is not None and summary.status == "stopping":
         try:

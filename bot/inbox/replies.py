@@ -49,6 +49,7 @@ class ReplyingRateLimiter(RateLimiter):
     def __init__(self, *args: Any, retry_seconds: float = 20.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reply_retry_seconds = retry_seconds
+        self.answer_timeout = ANSWER_TIMEOUT
         self.record: Recorder | None = None
         self.reply_stats = {"retried": 0, "not_modified": 0, "lost": 0, "answers_failed": 0}
 
@@ -74,7 +75,7 @@ class ReplyingRateLimiter(RateLimiter):
         try:
             return await asyncio.wait_for(
                 super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args),
-                ANSWER_TIMEOUT,
+                self.answer_timeout,
             )
         except (TimeoutError, TelegramError) as exc:
             self.reply_stats["answers_failed"] += 1
