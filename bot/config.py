@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # How long a reply to the person being answered is retried on 5xx, timeouts and
     # connection resets before it is recorded as undelivered.
     reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)
+    # `kirana-bot playground` (and `make run` without a token): where the chat page listens.
+    playground_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -145,6 +147,16 @@ def describe_error(exc: ValidationError) -> str:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{var}: {msg}")
     return "\n".join(lines)
+
+
+class _TokenOnly(BaseSettings):
+    model_config = Settings.model_config
+    bot_token: str = ""
+
+
+def token_given() -> bool:
+    """Whether ``KIRANA_BOT_TOKEN`` is set to something (environment or .env); empty is unset."""
+    return bool(_TokenOnly().bot_token.strip())
 
 
 def load_settings(**overrides: object) -> Settings:
