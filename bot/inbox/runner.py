@@ -44,10 +44,13 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
         )
         app.bot_data[INBOX_KEY] = inbox
         await inbox.start()
-        assert inbox._poll_task is not None
         stopped = loop.create_task(stop.wait())
-        await asyncio.wait({stopped, inbox._poll_task}, return_when=asyncio.FIRST_COMPLETED)
+        polling = loop.create_task(inbox.wait_polling_ended())
+        await asyncio.wait({stopped, polling}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
+        if polling.done() and polling.exception() is not None:
+            log.critical("polling stopped: %s", polling.exception())
+        polling.cancel()
         log.info("stopping")
         await inbox.stop()
         if app.running:
