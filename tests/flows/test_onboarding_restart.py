@@ -45,7 +45,9 @@ async def test_restart_after_each_answer_continues_at_the_next_question(
     assert asha.new() == []
     await harness.replay(last)
     repeated = asha.new()
-    assert repeated and all(m.text in first_reply for m in repeated)
+    # (The question again; typed hours were shown back before it the first time only.)
+    assert repeated and all(
+        any(r == m.text or r.endswith("\n\n" + m.text) for r in first_reply) for m in repeated)
     after_restart = await onboarding.current(harness.svc, SHOP)
     assert after_restart == before
     assert after_restart is not None and set(after_restart.answers) >= set(STEPS[: index + 1])
