@@ -1,5 +1,5 @@
-"""Command line: ``kirana-bot run`` (polling), ``kirana-bot migrate``,
-``kirana-bot import-manifest FILE.csv``."""
+"""Command line: ``kirana-bot run`` (polling, or ``--webhook``), ``kirana-bot migrate``,
+``kirana-bot import-manifest FILE.csv``, ``kirana-bot backup PATH``, ``kirana-bot restore PATH``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 
 from bot import logging_setup
 from bot.config import ConfigError, Settings, load_settings
+from bot.ops import cli as ops_cli
 
 log = logging.getLogger("bot")
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--bot-username", metavar="NAME",
                           help="for --links; asked from the Bot API (getMe) when not given")
     manifest.set_defaults(func=cmd_import_manifest)
+    ops_cli.add_commands(sub)
     return parser
 
 

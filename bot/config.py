@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DB_PATH = Path("data/kirana.sqlite3")
 
 
 class Settings(BaseSettings):
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    db_path: Path = Path("data/kirana.sqlite3")
+    db_path: Path = DEFAULT_DB_PATH
     api_base_url: str = TELEGRAM_API_BASE_URL
     api_file_url: str | None = None
     timezone: str = "Asia/Kolkata"
@@ -113,6 +114,16 @@ class Settings(BaseSettings):
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
+
+
+class StorageSettings(BaseSettings):
+    """What the maintenance commands (backup, restore) read: the database, no token needed."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KIRANA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    db_path: Path = DEFAULT_DB_PATH
 
 
 class ConfigError(Exception):
