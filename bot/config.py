@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     # how often the admin's progress message is edited.
     broadcast_concurrency: int = Field(default=8, ge=1, le=64)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # Updates handled at the same time (different chats; one chat's updates are always handled
+    # in order), and how long handled updates stay in the inbox (over Telegram's 24 h, so that
+    # an update delivered again is recognised).
+    update_concurrency: int = Field(default=16, ge=1, le=256)
+    inbox_keep_hours: int = Field(default=48, ge=25, le=24 * 30)
+    # How long a reply to the person being answered is retried on 5xx, timeouts and
+    # connection resets before it is recorded as undelivered.
+    reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)
 
     @field_validator("bot_token")
     @classmethod

@@ -1,0 +1,134 @@
+"""The ``inbox`` table: updates stored durably before Telegram is told they arrived.
+
+Public API (also for the webhook): :func:`store` commits a batch of raw update dicts in one
+transaction and returns the ones that were new. Only after it returns may the caller
+acknowledge the batch (the next ``getUpdates`` offset, or HTTP 200 to a webhook call).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import SystemClock, to_db
+from bot.storage.db import Database
+
+MAX_ATTEMPTS = 3
+"""An update found unfinished at this many start-ups is given up (a poison update that kills
+the process each time must not stop the bot for good)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+
+
+def chat_of(update: Mapping[str, Any]) -> int | None:
+    """The chat an update belongs to (its ordering key), read from the raw dict.
+
+    Messages and edits: ``chat.id``; button presses: the chat of the message, else the
+    presser; anything else with a ``from`` (inline queries, member updates...): that user.
+    """
+    for key, body in update.items():
+        if key == "update_id" or not isinstance(body, Mapping):
+            continue
+        chat = body.get("chat")
+        if isinstance(chat, Mapping) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+        message = body.get("message")
+        if isinstance(message, Mapping):
+            chat = message.get("chat")
+            if isinstance(chat, Mapping) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+        sender = body.get("from") or body.get("user")
+        if isinstance(sender, Mapping) and isinstance(sender.get("id"), int):
+            return int(sender["id"])
+    return None
+
+
+def _item(update: Mapping[str, Any]) -> InboxItem:
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise ValueError(f"update without an integer update_id: {update!r:.200}")
+    return InboxItem(update_id, chat_of(update), dict(update))
+
+
+async def store(
+    db: Database, updates: Iterable[Mapping[str, Any]], *, now: datetime | None = None
+) -> list[InboxItem]:
+    """Commit ``updates`` (raw Bot API update dicts) to the inbox in one transaction.
+
+    Returns the updates that were not there before, in ``update_id`` order: the caller hands
+    these (and only these) to the dispatcher. An update already stored (Telegram delivering
+    it again after a crash) is ignored. When this returns, the batch is durable: a kill -9
+    right after loses nothing, so the caller may now acknowledge it to Telegram.
+    Raises ``ValueError`` (nothing stored) if an update has no integer ``update_id``.
+    """
+    items = sorted((_item(u) for u in updates), key=lambda i: i.update_id)
+    if not items:
+        return []
+    at = to_db(now or SystemClock().now())
+    fresh: list[InboxItem] = []
+    async with db.transaction() as conn:
+        for item in items:
+            cur = await conn.execute(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) "
+                "VALUES (?, ?, ?, ?)",
+                (item.update_id, item.chat_id,
+                 json.dumps(item.payload, ensure_ascii=False, separators=(",", ":")), at),
+            )
+            if cur.rowcount:
+                fresh.append(item)
+    return fresh
+
+
+async def mark_done(
+    db: Database, update_id: int, now: datetime, outcome: str = "handled"
+) -> None:
+    await db.execute(
+        "UPDATE inbox SET done_at = ?, outcome = ? WHERE update_id = ? AND done_at IS NULL",
+        (to_db(now), outcome, update_id),
+    )
+
+
+async def take_unfinished(db: Database, now: datetime) -> list[InboxItem]:
+    """At start-up: every unfinished update, oldest first, counting this attempt.
+
+    Updates already found unfinished :data:`MAX_ATTEMPTS` times are marked done as
+    ``gave up`` instead (and logged by the caller via the returned list's absence).
+    """
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE inbox SET done_at = ?, outcome = 'gave up after ' || attempts || ' start-ups' "
+            "WHERE done_at IS NULL AND attempts >= ?",
+            (to_db(now), MAX_ATTEMPTS),
+        )
+        await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE done_at IS NULL")
+        cur = await conn.execute(
+            "SELECT update_id, chat_id, payload FROM inbox WHERE done_at IS NULL "
+            "ORDER BY update_id"
+        )
+        rows = await cur.fetchall()
+    return [InboxItem(r["update_id"], r["chat_id"], json.loads(r["payload"])) for r in rows]
+
+
+async def prune(db: Database, now: datetime, keep: timedelta) -> int:
+    """Delete updates handled more than ``keep`` ago; returns how many."""
+    return await db.execute(
+        "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", (to_db(now - keep),)
+    )
+
+
+async def counts(db: Database) -> dict[str, int]:
+    """``{"unfinished": n, "done": m}`` (for tests, benchmarks and the operator)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FILTER (WHERE done_at IS NULL) AS unfinished, "
+        "COUNT(*) FILTER (WHERE done_at IS NOT NULL) AS done FROM inbox"
+    )
+    assert row is not None
+    return {"unfinished": int(row["unfinished"]), "done": int(row["done"])}
