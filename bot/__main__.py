@@ -25,19 +25,34 @@ def _settings() -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    logging_setup.configure(settings.log_level, settings.token)
+    logging_setup.configure(settings.log_level, settings.token, settings.log_format)
+    if args.webhook and not settings.webhook_url:
+        print("kirana-bot: configuration error:\nKIRANA_WEBHOOK_URL is not set: --webhook needs "
+              "the public https:// address Telegram sends updates to (README, Deploying).",
+              file=sys.stderr)
+        return 2
     from bot.app import build_application
     from bot.inbox.runner import serve
+    from bot.ops.runlock import DatabaseInUse, RunLock
 
-    app = build_application(settings)
-    log.info("starting (polling %s)", settings.api_base_url.split("/bot")[0])
-    asyncio.run(serve(app, settings))
+    try:
+        lock = RunLock(settings.db_path, "run").acquire()
+    except DatabaseInUse as exc:
+        print(f"kirana-bot: not started: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = build_application(settings)
+        mode = "webhook" if args.webhook else "polling"
+        log.info("starting (%s, Bot API %s)", mode, settings.api_base_url.split("/bot")[0])
+        asyncio.run(serve(app, settings, webhook=args.webhook))
+    finally:
+        lock.release()
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
-    logging_setup.configure(settings.log_level, settings.token)
+    logging_setup.configure(settings.log_level, settings.token, settings.log_format)
     from bot.storage.db import Database
 
     async def go() -> list[str]:
@@ -57,7 +72,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_import_manifest(args: argparse.Namespace) -> int:
     settings = _settings()
-    logging_setup.configure(settings.log_level, settings.token)
+    logging_setup.configure(settings.log_level, settings.token, settings.log_format)
     from pathlib import Path
 
     from bot.manifest_cli import run_import
@@ -69,7 +84,10 @@ def cmd_import_manifest(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kirana-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="receive updates on KIRANA_WEBHOOK_URL instead of long polling")
+    run.set_defaults(func=cmd_run)
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
         func=cmd_migrate)
     manifest = sub.add_parser(

@@ -38,6 +38,7 @@ from bot.handlers import (
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
+from bot.ops.update_log import LoggingApplication, instrument_handlers
 from bot.ratelimit import RateLimiter
 from bot.services.context import Services
 from bot.storage.db import Database
@@ -116,6 +117,7 @@ def build_application(
         .rate_limiter(RateLimiter(settings.rate_global_per_second, settings.rate_per_chat_seconds))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .application_class(LoggingApplication)
     )
     if request is not None:
         builder = builder.request(request)
@@ -123,4 +125,5 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
     register_handlers(app)
+    instrument_handlers(app)
     return app

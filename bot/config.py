@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -11,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DB_PATH = Path("data/kirana.sqlite3")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -33,6 +38,19 @@ class Settings(BaseSettings):
     reminder_days: int = Field(default=2, ge=0, le=30)
     fee_paise: int = Field(default=1000, ge=0, le=10_000_000)
     log_level: str = "INFO"
+    log_format: str = "plain"
+    # Production (docs in README, "Deploying"). Health: GET /healthz on this local address
+    # (port 0: any free port, written to the log). Webhook mode (`kirana-bot run --webhook`):
+    # Telegram posts to webhook_url (public, HTTPS); the bot listens on webhook_listen and
+    # webhook_port, behind a reverse proxy, at the URL's path, and refuses any request without
+    # the secret token (derived from the bot token when unset).
+    health_listen: str = "127.0.0.1"
+    health_port: int = Field(default=8080, ge=0, le=65535)
+    health_max_inbox_age_seconds: float = Field(default=120.0, ge=1, le=86400)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=0, le=65535)
+    webhook_secret: SecretStr | None = None
     # Key for the pickup-code hashes; derived from the bot token when unset. Set it in
     # production so that rotating the token does not void the codes of waiting parcels.
     code_secret: SecretStr | None = None
@@ -102,6 +120,37 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in {"plain", "json"}:
+            raise ValueError("must be plain or json")
+        return fmt
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        url = urlsplit(value.strip())
+        local = url.hostname in {"localhost", "127.0.0.1", "::1"}
+        if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
+            raise ValueError(
+                "must be the public https:// address Telegram sends updates to, "
+                "e.g. https://bot.example.com/telegram"
+            )
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not _SECRET_TOKEN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return SecretStr(value.get_secret_value().strip())
+
     @model_validator(mode="after")
     def _derive_file_url(self) -> Settings:
         if not self.api_file_url:
@@ -120,18 +169,33 @@ class Settings(BaseSettings):
     def token(self) -> str:
         return self.bot_token.get_secret_value()
 
+    @property
+    def webhook_path(self) -> str:
+        """Where the webhook server listens: the path of the public URL (``/`` when none)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def webhook_secret_token(self) -> str:
+        """The ``X-Telegram-Bot-Api-Secret-Token`` Telegram must send: the configured one, or a
+        key derived from the bot token (64 hex characters)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        return hmac.new(self.token.encode(), b"kirana webhook secret", hashlib.sha256).hexdigest()
+
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
 
 
-class StorageSettings(BaseSettings):
-    """What the maintenance commands (backup, restore) read: the database, no token needed."""
+class ToolSettings(BaseSettings):
+    """What the operator's commands (backup, restore, health) read: no token needed."""
 
     model_config = SettingsConfigDict(
         env_prefix="KIRANA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
     db_path: Path = DEFAULT_DB_PATH
+    health_listen: str = "127.0.0.1"
+    health_port: int = Field(default=8080, ge=0, le=65535)
 
 
 class ConfigError(Exception):

@@ -1,8 +1,14 @@
 """``kirana-bot run``: the Application's life with the inbox instead of PTB's ``run_polling``.
 
-Same order as PTB: initialize → post_init → start; on SIGTERM/SIGINT: stop taking updates,
-let the ones being handled finish, stop → shutdown → post_shutdown. A SIGKILL at any point
-loses nothing: what was stored and not finished is handled at the next start.
+Same order as PTB: initialize → post_init → start; then the health server, the inbox and either
+long polling or (``webhook=True``) the webhook server and ``setWebhook``.
+
+On SIGTERM/SIGINT, in this order: /healthz answers 503 "stopping"; no more updates are taken
+(polling stops; the webhook server stops listening after answering the requests it holds —
+each stored before its 200); the updates being handled finish (up to 10 s); the Application
+stops; post_shutdown stops the senders at a clean point (each message in flight finishes and is
+recorded) and closes the database. What was stored and not finished is handled at the next
+start, and a SIGKILL at any point loses nothing either.
 """
 
 from __future__ import annotations
@@ -18,24 +24,40 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.inbox import INBOX_KEY, Inbox
+from bot.ops.health import RunState
+from bot.ops.health_server import start_health_server
+from bot.ops.web import Server
 from bot.services.context import Services
+from bot.webhook import WebhookServer, register_webhook
 
 log = logging.getLogger(__name__)
 
+RUN_STATE_KEY = "kirana.run_state"
 
-async def serve(app: Application, settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run the bot, long polling through the inbox, until ``stop`` is set (or a signal)."""
+
+async def serve(app: Application, settings: Settings, stop: asyncio.Event | None = None, *,
+                webhook: bool = False) -> None:
+    """Run the bot until ``stop`` is set (or a signal): long polling through the inbox, or,
+    with ``webhook``, Telegram's calls to ``KIRANA_WEBHOOK_URL``."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    state = RunState(mode="webhook" if webhook else "polling")
+    app.bot_data[RUN_STATE_KEY] = state
+    health: Server | None = None
+    receiver: WebhookServer | None = None
     await app.initialize()
     try:
         if app.post_init is not None:
             await app.post_init(app)
         svc: Services = app.bot_data[SERVICES_KEY]
-        await app.bot.delete_webhook(drop_pending_updates=False)
+        health = await start_health_server(
+            settings.health_listen, settings.health_port, settings.db_path, state,
+            max_inbox_age=settings.health_max_inbox_age_seconds)
+        if not webhook:
+            await app.bot.delete_webhook(drop_pending_updates=False)
         await app.start()
         inbox = Inbox(
             app, svc.db, svc.clock,
@@ -43,18 +65,41 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             keep=timedelta(hours=settings.inbox_keep_hours),
         )
         app.bot_data[INBOX_KEY] = inbox
-        await inbox.start()
-        assert inbox._poll_task is not None
-        stopped = loop.create_task(stop.wait())
-        await asyncio.wait({stopped, inbox._poll_task}, return_when=asyncio.FIRST_COMPLETED)
-        stopped.cancel()
-        log.info("stopping")
+        await inbox.start(poll=not webhook)
+        stop_signal = loop.create_task(stop.wait())
+        waiting = {stop_signal}
+        if webhook:
+            assert settings.webhook_url is not None
+            secret = settings.webhook_secret_token
+            receiver = WebhookServer(settings.webhook_listen, settings.webhook_port,
+                                     settings.webhook_path, secret, inbox.accept)
+            port = await receiver.start()
+            log.info("webhook: listening on http://%s:%s%s", settings.webhook_listen, port,
+                     settings.webhook_path)
+            await register_webhook(app.bot, settings.webhook_url, secret)
+            log.info("webhook: Telegram posts to %s", settings.webhook_url)
+        else:
+            assert inbox._poll_task is not None
+            waiting.add(inbox._poll_task)
+        state.ready = True
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        stop_signal.cancel()
+        state.stopping = True
+        log.info("stopping: no more updates are taken; finishing those in hand")
+        if receiver is not None:
+            await receiver.stop()
         await inbox.stop()
         if app.running:
             await app.stop()
         if app.post_stop is not None:
             await app.post_stop(app)
     finally:
+        state.stopping = True
+        if receiver is not None:
+            await receiver.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+        if health is not None:
+            await health.stop()
+        log.info("stopped")

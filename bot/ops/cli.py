@@ -4,23 +4,47 @@ from __future__ import annotations
 
 import argparse
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.config import StorageSettings, describe_error
+from bot.config import ToolSettings, describe_error
 from bot.ops.backup import BackupError, backup, restore
 from bot.ops.runlock import DatabaseInUse
 
 
-def _db_path(args: argparse.Namespace) -> Path:
-    if args.db:
-        return Path(args.db)
+def _tool_settings() -> ToolSettings:
     try:
-        return StorageSettings().db_path
+        return ToolSettings()
     except ValidationError as exc:
         print(f"kirana-bot: configuration error:\n{describe_error(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else _tool_settings().db_path
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """GET /healthz of the bot on this machine: exit 0 when healthy (Docker's HEALTHCHECK)."""
+    settings = _tool_settings()
+    host = settings.health_listen
+    if host in {"0.0.0.0", "::", ""}:
+        host = "127.0.0.1"
+    url = args.url or f"http://{host}:{settings.health_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as answer:  # noqa: S310
+            body = answer.read().decode()
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        body, status = exc.read().decode(), exc.code
+    except OSError as exc:
+        print(f"kirana-bot health: {url}: {exc}", file=sys.stderr)
+        return 1
+    print(body)
+    return 0 if status == 200 else 1
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -67,3 +91,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("path", help="a backup file made by kirana-bot backup")
     r.add_argument("--db", help="database file (default: KIRANA_DB_PATH)")
     r.set_defaults(func=cmd_restore)
+    h = sub.add_parser("health", help="ask the running bot's /healthz; exit 0 when healthy")
+    h.add_argument("--url", help="default: http://KIRANA_HEALTH_LISTEN:KIRANA_HEALTH_PORT/healthz")
+    h.add_argument("--timeout", type=float, default=5.0)
+    h.set_defaults(func=cmd_health)
