@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from bot import logging_setup
@@ -24,6 +25,10 @@ def _settings() -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # A SIGTERM while starting up is a graceful stop too (the runner then stops at once).
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     settings = _settings()
     logging_setup.configure(settings.log_level, settings.token, settings.log_format)
     if args.webhook and not settings.webhook_url:
@@ -44,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = build_application(settings)
         mode = "webhook" if args.webhook else "polling"
         log.info("starting (%s, Bot API %s)", mode, settings.api_base_url.split("/bot")[0])
-        asyncio.run(serve(app, settings, webhook=args.webhook))
+        asyncio.run(serve(app, settings, stop, webhook=args.webhook))
     finally:
         lock.release()
     return 0

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=0, le=65535)
     webhook_secret: SecretStr | None = None
+    # On SIGTERM: how long the updates being handled may take to finish before they are cut
+    # (they are then handled again at the next start). Keep it below the supervisor's stop
+    # timeout (compose.yaml: stop_grace_period).
+    stop_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     # Key for the pickup-code hashes; derived from the bot token when unset. Set it in
     # production so that rotating the token does not void the codes of waiting parcels.
     code_secret: SecretStr | None = None
