@@ -17,7 +17,13 @@ from bot.config import Settings
 from bot.services.context import Services
 from bot.storage.db import Database
 from tests.e2e.test_broadcast_kill import RECIPIENTS, compose_and_send, prepare, report_sent
-from tests.e2e.test_process import BotProcess, server, start_bot, stop_bot  # noqa: F401
+from tests.e2e.test_process import (  # noqa: F401 - server is a fixture
+    KIRANA_BOT,
+    BotProcess,
+    server,
+    start_bot,
+    stop_bot,
+)
 from tests.factories import approved_store, linked_customer
 from tests.fakebotapi import FakeBotAPI
 from tests.flows.parcel_helpers import load_manifest
@@ -300,3 +306,33 @@ async def test_webhook_sigterm_mid_broadcast_then_restart(server, tmp_path) -> N
     report = api.delivery_report(RECIPIENTS)
     assert (report.missing, report.duplicates) == ([], {})
     assert "Traceback" not in bot.log()
+
+
+async def test_one_bot_per_database_and_no_restore_under_it(server, tmp_path) -> None:  # noqa: F811
+    api, base_url, file_url = server
+    bot = await start_bot(api, base_url, file_url, tmp_path)
+    try:
+        await api.wait_for(lambda: api.arrivals["getUpdates"] > 0, timeout=60)
+        backup_dir = tmp_path / "backups"
+        env = {"PATH": "/usr/bin:/bin", "KIRANA_DB_PATH": str(tmp_path / "kirana.sqlite3")}
+        made = await asyncio.create_subprocess_exec(
+            str(KIRANA_BOT), "backup", f"{backup_dir}/", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await made.communicate()
+        assert made.returncode == 0, err.decode()
+        (copy,) = backup_dir.iterdir()
+        restore = await asyncio.create_subprocess_exec(
+            str(KIRANA_BOT), "restore", str(copy), env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await restore.communicate()
+        assert restore.returncode == 1
+        assert f"kirana-bot run (pid {bot.proc.pid})" in err.decode()
+
+        second_dir = tmp_path / "second"
+        second_dir.mkdir()
+        second = await start_bot(api, base_url, file_url, second_dir,
+                                 KIRANA_DB_PATH=str(tmp_path / "kirana.sqlite3"))
+        assert await asyncio.wait_for(second.proc.wait(), 60) == 1
+        assert "not started: kirana-bot run (pid" in second.log()
+    finally:
+        assert await stop_bot(bot) == 0, bot.log()

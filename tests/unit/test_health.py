@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +18,7 @@ from bot.ops.health import RunState, check
 from bot.ops.health_server import start_health_server
 from bot.storage.db import Database, migration_files
 
+KIRANA_BOT = Path(sys.executable).with_name("kirana-bot")
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 LATEST = migration_files()[-1][0]
 
@@ -146,3 +151,41 @@ async def test_a_busy_port_does_not_stop_the_bot(tmp_path, caplog) -> None:
         assert "cannot listen" in caplog.text
     finally:
         await first.stop()
+
+
+async def test_outbox_depth_and_age(tmp_path) -> None:
+    db = await fresh_db(tmp_path / "k.sqlite3")
+    # The outbox's columns the check reads (the table comes with the outbox's migration).
+    await db.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, chat_id INTEGER, "
+                     "kind TEXT, priority INTEGER, not_before TEXT, "
+                     "state TEXT NOT NULL DEFAULT 'pending', created_at TEXT NOT NULL)")
+    for age, state in ((40, "sent"), (25, "pending"), (5, "pending")):
+        await db.execute("INSERT INTO outbox (chat_id, kind, priority, not_before, state, "
+                         "created_at) VALUES (1, 'text', 0, '', ?, ?)",
+                         (state, to_db(NOW - timedelta(seconds=age))))
+    await db.close()
+    body = check(tmp_path / "k.sqlite3", ready(), max_inbox_age=120, now=NOW).body
+    assert body["outbox"]["depth"] == 2 and body["outbox"]["oldest_age_seconds"] == 25
+
+
+async def test_health_command_exit_status(tmp_path) -> None:
+    db = await fresh_db(tmp_path / "k.sqlite3")
+    await db.close()
+    state = ready()
+    server = await start_health_server("127.0.0.1", 0, tmp_path / "k.sqlite3", state,
+                                       max_inbox_age=120)
+    assert server is not None
+    command = [str(KIRANA_BOT), "health", "--url", f"http://127.0.0.1:{server.port}/healthz"]
+    try:
+        healthy = await asyncio.to_thread(subprocess.run, command, capture_output=True,
+                                          text=True, timeout=60)
+        state.stopping = True
+        stopping = await asyncio.to_thread(subprocess.run, command, capture_output=True,
+                                           text=True, timeout=60)
+    finally:
+        await server.stop()
+    down = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True,
+                                   timeout=60)
+    assert healthy.returncode == 0 and json.loads(healthy.stdout)["status"] == "ok"
+    assert stopping.returncode == 1 and json.loads(stopping.stdout)["reasons"] == ["stopping"]
+    assert down.returncode == 1 and "Connection refused" in down.stderr
