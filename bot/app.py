@@ -38,9 +38,10 @@ from bot.handlers import (
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
+from bot.inbox.replies import ReplyingRateLimiter
 from bot.ops.update_log import LoggingApplication, instrument_handlers
-from bot.ratelimit import RateLimiter
 from bot.services.context import Services
+from bot.storage import users as users_repo
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,14 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         db = await Database.open(settings.db_path)
-        app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, clock=the_clock)
+        svc = app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, clock=the_clock)
+        limiter = app.bot.rate_limiter
+        if isinstance(limiter, ReplyingRateLimiter):
+
+            async def record(chat_id: int, text: str, error: str) -> None:
+                await users_repo.record_undelivered(svc.db, chat_id, text, error, svc.clock.now())
+
+            limiter.record = record
         await set_default_commands(app.bot)
         for feature in FEATURES:
             if hasattr(feature, "on_startup"):
@@ -114,7 +122,9 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(RateLimiter(settings.rate_global_per_second, settings.rate_per_chat_seconds))
+        .rate_limiter(ReplyingRateLimiter(
+            settings.rate_global_per_second, settings.rate_per_chat_seconds,
+            retry_seconds=settings.reply_retry_seconds))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .application_class(LoggingApplication)

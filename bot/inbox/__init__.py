@@ -21,10 +21,11 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.inbox.dispatcher import Dispatcher, current_chat
 from bot.inbox.poller import Poller
+from bot.inbox.seal import Sealer
 from bot.inbox.store import InboxItem, store, take_unfinished
 from bot.storage.db import Database
 
-__all__ = ["INBOX_KEY", "Inbox", "InboxItem", "current_chat", "store"]
+__all__ = ["INBOX_KEY", "Inbox", "InboxItem", "Sealer", "current_chat", "store"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Inbox:
         app: Application,
         db: Database,
         clock: Clock,
+        sealer: Sealer,
         *,
         concurrency: int = 16,
         poll_timeout: int = 10,
@@ -46,14 +48,16 @@ class Inbox:
     ) -> None:
         self.db = db
         self.clock = clock
+        self.sealer = sealer
         self.dispatcher = Dispatcher(app, db, clock, concurrency=concurrency)
-        self.poller = Poller(app, db, self.dispatcher, clock, poll_timeout=poll_timeout, keep=keep)
+        self.poller = Poller(app, db, self.dispatcher, clock, sealer,
+                             poll_timeout=poll_timeout, keep=keep)
         self._poll_task: asyncio.Task[None] | None = None
 
     async def start(self, *, poll: bool = True) -> int:
         """Queue the updates left unfinished by the last process (first, in order), start the
         workers and, with ``poll``, long polling. Returns how many were left unfinished."""
-        left = await take_unfinished(self.db, self.clock.now())
+        left = await take_unfinished(self.db, self.clock.now(), self.sealer)
         if left:
             log.info("inbox: %d update(s) left unfinished; handling them first", len(left))
         self.dispatcher.submit(left)
@@ -65,7 +69,7 @@ class Inbox:
 
     async def accept(self, updates: Iterable[Mapping[str, Any]]) -> list[InboxItem]:
         """Store ``updates`` durably and queue the new ones (the webhook's entry point)."""
-        fresh = await store(self.db, updates, now=self.clock.now())
+        fresh = await store(self.db, updates, sealer=self.sealer, now=self.clock.now())
         self.dispatcher.submit(fresh)
         return fresh
 

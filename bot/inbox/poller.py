@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.inbox.dispatcher import Dispatcher
+from bot.inbox.seal import Sealer
 from bot.inbox.store import prune, store
 from bot.ratelimit import retry_seconds
 from bot.storage.db import Database
@@ -39,6 +40,7 @@ class Poller:
         db: Database,
         dispatcher: Dispatcher,
         clock: Clock,
+        sealer: Sealer,
         *,
         poll_timeout: int = 10,
         keep: timedelta = timedelta(hours=48),
@@ -47,6 +49,7 @@ class Poller:
         self.db = db
         self.dispatcher = dispatcher
         self.clock = clock
+        self.sealer = sealer
         self.poll_timeout = poll_timeout
         self.keep = keep
         self.offset: int | None = None
@@ -86,7 +89,8 @@ class Poller:
         if not updates:
             return
         # to_dict() gives back the Bot API JSON (unknown fields are kept in api_kwargs).
-        fresh = await store(self.db, [u.to_dict() for u in updates], now=self.clock.now())
+        fresh = await store(self.db, [u.to_dict() for u in updates], sealer=self.sealer,
+                            now=self.clock.now())
         # Durable now: the next getUpdates with this offset acknowledges the batch.
         self.offset = max(u.update_id for u in updates) + 1
         self.batches += 1

@@ -23,7 +23,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
-from bot.inbox import INBOX_KEY, Inbox
+from bot.inbox import INBOX_KEY, Inbox, Sealer
 from bot.ops.health import RunState
 from bot.ops.health_server import start_health_server
 from bot.ops.web import Server
@@ -60,7 +60,7 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             await app.bot.delete_webhook(drop_pending_updates=False)
         await app.start()
         inbox = Inbox(
-            app, svc.db, svc.clock,
+            app, svc.db, svc.clock, Sealer.for_settings(settings),
             concurrency=settings.update_concurrency,
             keep=timedelta(hours=settings.inbox_keep_hours),
         )

@@ -7,14 +7,17 @@ acknowledge the batch (the next ``getUpdates`` offset, or HTTP 200 to a webhook 
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import SystemClock, to_db
+from bot.inbox.seal import Sealer, Unreadable
 from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 """An update found unfinished at this many start-ups is given up (a poison update that kills
@@ -59,13 +62,18 @@ def _item(update: Mapping[str, Any]) -> InboxItem:
 
 
 async def store(
-    db: Database, updates: Iterable[Mapping[str, Any]], *, now: datetime | None = None
+    db: Database,
+    updates: Iterable[Mapping[str, Any]],
+    *,
+    sealer: Sealer,
+    now: datetime | None = None,
 ) -> list[InboxItem]:
     """Commit ``updates`` (raw Bot API update dicts) to the inbox in one transaction.
 
     Returns the updates that were not there before, in ``update_id`` order: the caller hands
     these (and only these) to the dispatcher. An update already stored (Telegram delivering
-    it again after a crash) is ignored. When this returns, the batch is durable: a kill -9
+    it again after a crash) is ignored. Payloads are stored sealed with ``sealer``
+    (``Sealer.for_settings(settings)``). When this returns, the batch is durable: a kill -9
     right after loses nothing, so the caller may now acknowledge it to Telegram.
     Raises ``ValueError`` (nothing stored) if an update has no integer ``update_id``.
     """
@@ -79,8 +87,7 @@ async def store(
             cur = await conn.execute(
                 "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) "
                 "VALUES (?, ?, ?, ?)",
-                (item.update_id, item.chat_id,
-                 json.dumps(item.payload, ensure_ascii=False, separators=(",", ":")), at),
+                (item.update_id, item.chat_id, sealer.seal(item.payload), at),
             )
             if cur.rowcount:
                 fresh.append(item)
@@ -91,20 +98,23 @@ async def mark_done(
     db: Database, update_id: int, now: datetime, outcome: str = "handled"
 ) -> None:
     await db.execute(
-        "UPDATE inbox SET done_at = ?, outcome = ? WHERE update_id = ? AND done_at IS NULL",
+        "UPDATE inbox SET done_at = ?, outcome = ?, payload = NULL "
+        "WHERE update_id = ? AND done_at IS NULL",
         (to_db(now), outcome, update_id),
     )
 
 
-async def take_unfinished(db: Database, now: datetime) -> list[InboxItem]:
+async def take_unfinished(db: Database, now: datetime, sealer: Sealer) -> list[InboxItem]:
     """At start-up: every unfinished update, oldest first, counting this attempt.
 
     Updates already found unfinished :data:`MAX_ATTEMPTS` times are marked done as
-    ``gave up`` instead (and logged by the caller via the returned list's absence).
+    ``gave up`` instead; one that cannot be unsealed (the code secret changed) is marked
+    ``unreadable``.
     """
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE inbox SET done_at = ?, outcome = 'gave up after ' || attempts || ' start-ups' "
+            "UPDATE inbox SET done_at = ?, payload = NULL, "
+            "outcome = 'gave up after ' || attempts || ' start-ups' "
             "WHERE done_at IS NULL AND attempts >= ?",
             (to_db(now), MAX_ATTEMPTS),
         )
@@ -114,7 +124,16 @@ async def take_unfinished(db: Database, now: datetime) -> list[InboxItem]:
             "ORDER BY update_id"
         )
         rows = await cur.fetchall()
-    return [InboxItem(r["update_id"], r["chat_id"], json.loads(r["payload"])) for r in rows]
+        items = []
+        for row in rows:
+            try:
+                items.append(InboxItem(row["update_id"], row["chat_id"], sealer.open(row["payload"])))
+            except Unreadable:
+                log.error("inbox: update %s cannot be unsealed; skipped", row["update_id"])
+                await conn.execute(
+                    "UPDATE inbox SET done_at = ?, payload = NULL, outcome = 'unreadable' "
+                    "WHERE update_id = ?", (to_db(now), row["update_id"]))
+    return items
 
 
 async def prune(db: Database, now: datetime, keep: timedelta) -> int:

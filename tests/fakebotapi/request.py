@@ -21,10 +21,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from telegram._utils.defaultvalue import DefaultValue
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from .core import FakeBotAPI, UploadedFile
+from .core import ConnectionReset, FakeBotAPI, UploadedFile
 
 _METHOD_PATH = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)/?$")
 _FILE_PATH = re.compile(r"/file/bot([^/]+)/(.+)$")
@@ -99,11 +99,15 @@ class FakeRequest(BaseRequest):
 
         timeout = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
         call = self._api.call(token, api_method, params)
-        if api_method.lower() == "getupdates" and timeout is not None:
-            try:
-                status, answer = await asyncio.wait_for(call, timeout)
-            except TimeoutError as exc:
-                raise TimedOut from exc
-        else:
-            status, answer = await call
+        try:
+            if timeout is not None and (
+                    api_method.lower() == "getupdates" or self._api.hangs_pending):
+                try:
+                    status, answer = await asyncio.wait_for(call, timeout)
+                except TimeoutError as exc:
+                    raise TimedOut from exc
+            else:
+                status, answer = await call
+        except ConnectionReset as exc:
+            raise NetworkError("httpx.RemoteProtocolError: Server disconnected") from exc
         return status, json.dumps(answer, ensure_ascii=False).encode("utf-8")

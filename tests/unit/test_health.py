@@ -14,11 +14,13 @@ import httpx
 
 from bot.clock import to_db
 from bot.inbox import store
+from bot.inbox.seal import Sealer
 from bot.ops.health import RunState, check
 from bot.ops.health_server import start_health_server
 from bot.storage.db import Database, migration_files
 
 KIRANA_BOT = Path(sys.executable).with_name("kirana-bot")
+SEALER = Sealer(b"health test key")
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 LATEST = migration_files()[-1][0]
 
@@ -34,11 +36,11 @@ def ready(mode: str = "polling") -> RunState:
 async def test_healthy_bot_reports_its_state(tmp_path) -> None:
     db = await fresh_db(tmp_path / "k.sqlite3")
     await store(db, [{"update_id": 1, "message": {"chat": {"id": 5}}}],
-                now=NOW - timedelta(seconds=30))
+                sealer=SEALER, now=NOW - timedelta(seconds=30))
     await db.execute("UPDATE inbox SET done_at = ? WHERE update_id = 1",
                      (to_db(NOW - timedelta(seconds=20)),))
     await store(db, [{"update_id": 2, "message": {"chat": {"id": 5}}}],
-                now=NOW - timedelta(seconds=3))
+                sealer=SEALER, now=NOW - timedelta(seconds=3))
     await db.close()
     health = check(tmp_path / "k.sqlite3", ready(), max_inbox_age=120, now=NOW)
     assert health.status == 200
@@ -100,7 +102,7 @@ async def test_old_schema_is_503(tmp_path) -> None:
 async def test_updates_waiting_too_long_is_503(tmp_path) -> None:
     db = await fresh_db(tmp_path / "k.sqlite3")
     await store(db, [{"update_id": 1, "message": {"chat": {"id": 5}}}],
-                now=NOW - timedelta(seconds=300))
+                sealer=SEALER, now=NOW - timedelta(seconds=300))
     await db.close()
     health = check(tmp_path / "k.sqlite3", ready(), max_inbox_age=120, now=NOW)
     assert health.status == 503

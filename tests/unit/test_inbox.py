@@ -12,9 +12,12 @@ from telegram.ext import Application
 from bot.clock import ManualClock
 from bot.inbox import Inbox, store
 from bot.inbox.dispatcher import Dispatcher, current_chat
+from bot.inbox.seal import Sealer
 from bot.inbox.store import MAX_ATTEMPTS, chat_of, counts, prune, take_unfinished
 from bot.storage.db import Database
 from tests.fakebotapi import DEFAULT_TOKEN
+
+SEAL = Sealer(b"test secret")
 
 
 def message(update_id: int, chat: int, text: str = "hi") -> dict:
@@ -63,26 +66,26 @@ def test_chat_of_messages_buttons_and_others() -> None:
 
 async def test_store_keeps_each_update_once_and_returns_only_new_ones(db) -> None:
     clock = ManualClock()
-    fresh = await store(db, [message(11, 1), message(10, 1)], now=clock.now())
+    fresh = await store(db, sealer=SEAL, updates=[message(11, 1), message(10, 1)], now=clock.now())
     assert [i.update_id for i in fresh] == [10, 11]  # in update_id order
-    again = await store(db, [message(11, 1), message(12, 2)], now=clock.now())
+    again = await store(db, sealer=SEAL, updates=[message(11, 1), message(12, 2)], now=clock.now())
     assert [i.update_id for i in again] == [12]  # Telegram delivering 11 again: ignored
     assert await counts(db) == {"unfinished": 3, "done": 0}
 
 
 async def test_store_refuses_a_batch_with_a_bad_update_whole(db) -> None:
     with pytest.raises(ValueError):
-        await store(db, [message(1, 1), {"message": {}}])
+        await store(db, sealer=SEAL, updates=[message(1, 1), {"message": {}}])
     assert await counts(db) == {"unfinished": 0, "done": 0}
 
 
 async def test_survives_a_reopen_and_unfinished_come_back_in_order(tmp_path) -> None:
     path = tmp_path / "k.sqlite3"
     db = await Database.open(path)
-    await store(db, [message(3, 1, "c"), message(1, 1, "a"), message(2, 2, "b")])
+    await store(db, sealer=SEAL, updates=[message(3, 1, "c"), message(1, 1, "a"), message(2, 2, "b")])
     await db.close()  # as good as a kill: the commit is what counts
     db = await Database.open(path)
-    left = await take_unfinished(db, ManualClock().now())
+    left = await take_unfinished(db, ManualClock().now(), SEAL)
     assert [(i.update_id, i.payload["message"]["text"]) for i in left] == [
         (1, "a"), (2, "b"), (3, "c")]
     await db.close()
@@ -90,17 +93,17 @@ async def test_survives_a_reopen_and_unfinished_come_back_in_order(tmp_path) -> 
 
 async def test_an_update_that_kills_every_start_up_is_given_up(db) -> None:
     clock = ManualClock()
-    await store(db, [message(1, 1)])
+    await store(db, sealer=SEAL, updates=[message(1, 1)])
     for _ in range(MAX_ATTEMPTS):
-        assert [i.update_id for i in await take_unfinished(db, clock.now())] == [1]
-    assert await take_unfinished(db, clock.now()) == []
+        assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1]
+    assert await take_unfinished(db, clock.now(), SEAL) == []
     outcome = await db.fetchval("SELECT outcome FROM inbox WHERE update_id = 1")
     assert outcome.startswith("gave up")
 
 
 async def test_prune_removes_only_old_handled_updates(db, app) -> None:
     clock = ManualClock()
-    await store(db, [message(1, 1), message(2, 1), message(3, 2)], now=clock.now())
+    await store(db, sealer=SEAL, updates=[message(1, 1), message(2, 1), message(3, 2)], now=clock.now())
     handled: list[int] = []
 
     async def handle(update: Update) -> None:
@@ -108,7 +111,7 @@ async def test_prune_removes_only_old_handled_updates(db, app) -> None:
 
     dispatcher = Dispatcher(app, db, clock, handle=handle)
     dispatcher.start()
-    dispatcher.submit((await take_unfinished(db, clock.now()))[:2])
+    dispatcher.submit((await take_unfinished(db, clock.now(), SEAL))[:2])
     await dispatcher.wait_idle()
     await dispatcher.stop()
     clock.advance(hours=47)
@@ -135,7 +138,7 @@ async def test_one_chat_in_order_other_chats_not_held_by_a_slow_one(db, app) -> 
     dispatcher.start()
     batch = [message(1, 7, "slow"), message(2, 7), message(3, 7)]
     batch += [message(10 + i, 100 + i) for i in range(6)]
-    dispatcher.submit(await store(db, batch))
+    dispatcher.submit(await store(db, batch, sealer=SEAL))
     # Six other chats are all answered while chat 7 is stuck on its first update.
     await asyncio.wait_for(dispatcher.wait_handled(6), 5)
     assert {c for c, _ in log} == {100 + i for i in range(6)}
@@ -166,7 +169,7 @@ async def test_concurrency_is_bounded(db, app) -> None:
 
     dispatcher = Dispatcher(app, db, clock, concurrency=3, handle=handle)
     dispatcher.start()
-    dispatcher.submit(await store(db, [message(i, 100 + i) for i in range(10)]))
+    dispatcher.submit(await store(db, sealer=SEAL, updates=[message(i, 100 + i) for i in range(10)]))
     await asyncio.wait_for(three.wait(), 5)
     for _ in range(20):
         await asyncio.sleep(0)
@@ -189,7 +192,7 @@ async def test_stop_leaves_waiting_updates_unfinished_for_the_next_start(db, app
         if update.update_id == 1:
             await gate.wait()
 
-    inbox = Inbox(app, db, clock, concurrency=1)
+    inbox = Inbox(app, db, clock, SEAL, concurrency=1)
     inbox.dispatcher._handle = handle
     await inbox.start(poll=False)
     await inbox.accept([message(1, 5), message(2, 6), message(3, 7)])
@@ -199,4 +202,29 @@ async def test_stop_leaves_waiting_updates_unfinished_for_the_next_start(db, app
     gate.set()
     await stopping
     assert started == [1]
-    assert [i.update_id for i in await take_unfinished(db, clock.now())] == [2, 3]
+    assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [2, 3]
+
+
+async def test_payload_is_sealed_and_cleared_once_handled(tmp_path, app) -> None:
+    path = tmp_path / "k.sqlite3"
+    db = await Database.open(path)
+    clock = ManualClock()
+    await store(db, [message(1, 5, "pickup 731946")], sealer=SEAL)
+    assert b"731946" not in b"".join(p.read_bytes() for p in tmp_path.glob("k.sqlite3*"))
+    assert await take_unfinished(db, clock.now(), Sealer(b"another secret")) == []
+    assert await db.fetchval("SELECT outcome FROM inbox") == "unreadable"
+
+    await store(db, [message(2, 5, "hello")], sealer=SEAL)
+    texts: list[str] = []
+
+    async def handle(update: Update) -> None:
+        texts.append(update.effective_message.text)
+
+    dispatcher = Dispatcher(app, db, clock, handle=handle)
+    dispatcher.start()
+    dispatcher.submit(await take_unfinished(db, clock.now(), SEAL))
+    await dispatcher.wait_idle()
+    await dispatcher.stop()
+    assert texts == ["hello"]
+    assert await db.fetchval("SELECT COUNT(*) FROM inbox WHERE payload IS NOT NULL") == 0
+    await db.close()

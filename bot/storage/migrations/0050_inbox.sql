@@ -5,7 +5,8 @@
 CREATE TABLE inbox (
     update_id    INTEGER PRIMARY KEY,        -- Telegram's update_id
     chat_id      INTEGER,                    -- the chat it belongs to (ordering key); NULL if none
-    payload      TEXT NOT NULL,              -- the update as JSON, as Telegram sent it
+    payload      BLOB,                       -- the update's JSON, sealed (bot/inbox/seal.py);
+                                             -- NULL once handled
     received_at  TEXT NOT NULL,
     attempts     INTEGER NOT NULL DEFAULT 0, -- start-ups that found it unfinished
     done_at      TEXT,                       -- NULL until handled
