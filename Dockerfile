@@ -41,6 +41,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     KIRANA_WEBHOOK_LISTEN=0.0.0.0 \
     KIRANA_WEBHOOK_PORT=8443 \
     KIRANA_STOP_GRACE_SECONDS=8
+# libfribidi0: Pillow's wheels bring Raqm and HarfBuzz but load FriBiDi from the system; without
+# it the chart's Devanagari labels are not shaped (docker/check_image.py checks this).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libfribidi0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin kirana \
     && mkdir -p /data/backups && chown -R kirana:kirana /data \

@@ -64,7 +64,7 @@ test-e2e: compile
 	$(PY) -m pytest -q tests/e2e
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot tests benchmarks scripts
+	$(VENV)/bin/ruff check bot tests benchmarks scripts docker
 
 # Translators: `make i18n` after changing any user-visible string, then fill in the new
 # entries in locales/hi and locales/mr (see README, "Translating").

@@ -26,6 +26,12 @@ assert migration_files(), "no migrations in the package"
 fonts = resources.files("bot") / "assets" / "fonts"
 if fonts.is_dir():
     assert any(f.name.endswith((".ttf", ".otf")) for f in fonts.iterdir()), "chart font missing"
+try:
+    from PIL import features
+except ImportError:  # no chart libraries in this release
+    features = None
+if features is not None:
+    assert features.check("raqm"), "Pillow cannot shape Devanagari (Raqm/FriBiDi missing)"
 for module in ("bot.app", "bot.inbox.runner", "bot.webhook", "bot.ops.cli"):
     importlib.import_module(module)
 print("check_image: catalogs, formatting, phone numbers, migrations, fonts: ok")
