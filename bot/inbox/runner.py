@@ -76,8 +76,8 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             port = await receiver.start()
             log.info("webhook: listening on http://%s:%s%s", settings.webhook_listen, port,
                      settings.webhook_path)
-            await register_webhook(app.bot, settings.webhook_url, secret)
-            log.info("webhook: Telegram posts to %s", settings.webhook_url)
+            if await register_webhook(app.bot, settings.webhook_url, secret, stop):
+                log.info("webhook: Telegram posts to %s", settings.webhook_url)
         else:
             assert inbox._poll_task is not None
             waiting.add(inbox._poll_task)

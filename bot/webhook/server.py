@@ -15,6 +15,8 @@ Telegram re-sends an update it got no 200 for; the inbox recognises one it alrea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -23,8 +25,10 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Bot, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.ops.web import Server
+from bot.ratelimit import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +84,34 @@ class WebhookServer(Server):
         self.path = path
 
 
-async def register_webhook(bot: Bot, url: str, secret: str) -> None:
-    """Tell Telegram where to post: every update type, nothing pending dropped."""
-    await bot.set_webhook(
-        url=url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
+async def register_webhook(bot: Bot, url: str, secret: str,
+                           stop: asyncio.Event | None = None) -> bool:
+    """Tell Telegram where to post: every update type, nothing pending dropped.
+
+    Network trouble and 429 are retried (1 s doubling to 30 s) until it works or ``stop`` is
+    set (then False); a refusal (a bad URL, a bad token) raises.
+    """
+    delay = 1.0
+    while True:
+        try:
+            await bot.set_webhook(
+                url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+            return True
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            log.warning("webhook: setWebhook failed (%s); retrying in %.0f s", exc, delay)
+            wait, delay = delay, min(delay * 2, 30.0)
+        if stop is None:
+            await asyncio.sleep(wait)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if stop.is_set():
+            return False

@@ -106,3 +106,28 @@ async def test_the_answer_waits_for_the_store() -> None:
     finally:
         await server.stop()
     assert answer.status_code == 200 and stored == [UPDATE]
+
+
+async def test_set_webhook_retried_through_an_outage_refused_when_bad() -> None:
+    from telegram import Bot
+    from telegram.error import BadRequest
+
+    from bot.webhook import register_webhook
+    from tests.fakebotapi import FakeBotAPI, FakeRequest
+
+    api = FakeBotAPI()
+    bot = Bot(api.token, request=FakeRequest(api))
+    api.fail_next("setWebhook", 502, count=1)
+    async with bot:
+        assert await register_webhook(bot, "https://bot.example.com/hook", SECRET) is True
+        assert [r.status for r in api.requests_for("setWebhook")] == [502, 200]
+        assert api.webhook is not None and api.webhook["secret_token"] == SECRET
+
+        api.fail_next("setWebhook", 502, count=1)
+        stop = asyncio.Event()
+        stop.set()  # the operator stops the bot while Telegram is unreachable: no hang
+        assert await register_webhook(bot, "https://bot.example.com/hook", SECRET, stop) is False
+
+        api.fail_next("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided")
+        with pytest.raises(BadRequest):
+            await register_webhook(bot, "https://bot.example.com/hook", SECRET)
