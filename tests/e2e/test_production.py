@@ -205,6 +205,12 @@ async def test_webhook_kill_9_right_after_the_200_loses_nothing(
     assert sum(greetings(api, p.id) for p in people) <= len(people) + 1
 
 
+def _codes(messages: list) -> list[str]:
+    from tests.flows.parcel_helpers import entity_texts
+
+    return [code for m in messages for code in entity_texts(m, "code") if code.isdigit()]
+
+
 async def prepare_wave(api: FakeBotAPI, db_path: Path, customers: list[int]) -> list[str]:
     db = await Database.open(db_path)
     svc = Services(settings=Settings(bot_token=api.token, db_path=db_path), db=db)
@@ -224,7 +230,8 @@ async def test_sigterm_mid_receive_wave_then_restart(server, tmp_path) -> None: 
     api, base_url, file_url = server
     customers = list(range(7001, 7031))
     ids = await prepare_wave(api, tmp_path / "kirana.sqlite3", customers)
-    env = {"KIRANA_RATE_GLOBAL_PER_SECOND": "10"}  # the wave takes seconds: time to stop in it
+    env = {"KIRANA_RATE_GLOBAL_PER_SECOND": "10",  # the wave takes seconds: time to stop in it
+           "KIRANA_LOG_FORMAT": "json"}
     bot = await start_bot(api, base_url, file_url, tmp_path, **env)
     ramesh = api.user(201, first_name="Ramesh", language_code="en")
 
@@ -270,6 +277,18 @@ async def test_sigterm_mid_receive_wave_then_restart(server, tmp_path) -> None: 
     conn.close()
     assert (unfinished, arrived) == (0, len(customers))
     assert "Traceback" not in log + bot.log()
+    # Machine-readable logs: every line a JSON object; one per update with its fields; no phone
+    # number in full, no pickup code, no token.
+    lines = [json.loads(line) for line in (log + bot.log()).splitlines()]
+    updates = [x for x in lines if x["logger"] == "bot.updates"]
+    assert {"update_id", "user_id", "handler", "outcome", "duration_ms"} <= set(updates[0])
+    assert any(x["user_id"] == 201 and x["handler"] == "router.route_message"
+               and x["outcome"] == "ok" for x in updates)
+    text = log + bot.log()
+    assert not re.search(r"98220\d{5}", text) and api.token not in text
+    codes = _codes([m for uid in customers for m in api.messages(uid)])
+    fields = " ".join(str(v) for x in lines for k, v in x.items() if k != "time")
+    assert codes and not any(re.search(rf"(?<!\d){c}(?!\d)", fields) for c in codes)
 
 
 async def test_webhook_sigterm_mid_broadcast_then_restart(server, tmp_path) -> None:  # noqa: F811
