@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.clock import Clock
-from bot.inbox.store import InboxItem, mark_done
+from bot.inbox.store import InboxItem, begin, mark_done, rewind
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,10 @@ class Dispatcher:
                 log.exception("update %s could not be read; skipped", item.update_id)
                 await mark_done(self.db, item.update_id, self.clock.now(), "unreadable")
                 return
+            if item.started:
+                await rewind(self.db, item, self.clock.now())
+            if item.chat_id is not None:
+                await begin(self.db, item, self.clock.now())
             # Handler errors are caught by PTB and go to the error handler.
             await self._handle(update)
             await mark_done(self.db, item.update_id, self.clock.now())

@@ -7,6 +7,7 @@ acknowledge the batch (the next ``getUpdates`` offset, or HTTP 200 to a webhook 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class InboxItem:
     update_id: int
     chat_id: int | None
     payload: dict[str, Any]
+    started: bool = False  # its handling began in a process that was then killed
 
 
 def chat_of(update: Mapping[str, Any]) -> int | None:
@@ -104,6 +106,39 @@ async def mark_done(
     )
 
 
+async def begin(db: Database, item: InboxItem, now: datetime) -> None:
+    """Handling of ``item`` starts: note when, and the sender's place in a flow (first time
+    only), so that a replay after a kill can start from the same place (:func:`rewind`)."""
+    await db.execute(
+        "UPDATE inbox SET started_at = ?, flow_before = ("
+        "  SELECT json_object('flow', flow, 'step', step, 'data', data)"
+        "  FROM flow_state WHERE user_id = ?) "
+        "WHERE update_id = ? AND started_at IS NULL",
+        (to_db(now), item.chat_id, item.update_id),
+    )
+
+
+async def rewind(db: Database, item: InboxItem, now: datetime) -> None:
+    """Before a replay: put the sender back in the flow step they were at when the killed
+    process began this update. Later updates of the chat were not begun (one chat's updates
+    are handled in order), so this is the state the update was first handled in; the
+    handlers' own checks (conditional updates, message ids) keep its effects from doubling."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "SELECT started_at, flow_before FROM inbox WHERE update_id = ?", (item.update_id,))
+        row = await cur.fetchone()
+        if row is None or row["started_at"] is None or item.chat_id is None:
+            return
+        await conn.execute("DELETE FROM flow_state WHERE user_id = ?", (item.chat_id,))
+        if row["flow_before"] is not None:
+            before = json.loads(row["flow_before"])
+            await conn.execute(
+                "INSERT INTO flow_state (user_id, flow, step, data, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (item.chat_id, before["flow"], before["step"], before["data"], to_db(now)),
+            )
+
+
 async def take_unfinished(db: Database, now: datetime, sealer: Sealer) -> list[InboxItem]:
     """At start-up: every unfinished update, oldest first, counting this attempt.
 
@@ -120,14 +155,15 @@ async def take_unfinished(db: Database, now: datetime, sealer: Sealer) -> list[I
         )
         await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE done_at IS NULL")
         cur = await conn.execute(
-            "SELECT update_id, chat_id, payload FROM inbox WHERE done_at IS NULL "
+            "SELECT update_id, chat_id, payload, started_at FROM inbox WHERE done_at IS NULL "
             "ORDER BY update_id"
         )
         rows = await cur.fetchall()
         items = []
         for row in rows:
             try:
-                items.append(InboxItem(row["update_id"], row["chat_id"], sealer.open(row["payload"])))
+                items.append(InboxItem(row["update_id"], row["chat_id"],
+                                       sealer.open(row["payload"]), row["started_at"] is not None))
             except Unreadable:
                 log.error("inbox: update %s cannot be unsealed; skipped", row["update_id"])
                 await conn.execute(

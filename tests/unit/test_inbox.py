@@ -228,3 +228,31 @@ async def test_payload_is_sealed_and_cleared_once_handled(tmp_path, app) -> None
     assert texts == ["hello"]
     assert await db.fetchval("SELECT COUNT(*) FROM inbox WHERE payload IS NOT NULL") == 0
     await db.close()
+
+
+async def test_a_replay_starts_from_the_flow_step_of_its_first_run(db, app) -> None:
+    from bot.domain import FlowState
+    from bot.inbox.store import begin, rewind
+    from bot.storage import flows
+    from tests.factories import ensure_user
+
+    clock = ManualClock()
+
+    class Svc:  # what tests.factories needs
+        pass
+
+    svc = Svc()
+    svc.db, svc.clock = db, clock
+    await ensure_user(svc, 5)
+    await flows.put(db, 5, FlowState("receive", "ids", {}), clock.now())
+    (item,) = await store(db, [message(1, 5, "TRK1")], sealer=SEAL)
+    await begin(db, item, clock.now())
+    await flows.clear(db, 5)  # the handler moved the flow on; then the process was killed
+    (again,) = await take_unfinished(db, clock.now(), SEAL)
+    assert again.started
+    await rewind(db, again, clock.now())
+    assert await flows.get(db, 5) == FlowState("receive", "ids", {})
+    await begin(db, again, clock.now())  # the snapshot of the first run is kept
+    await flows.put(db, 5, FlowState("pickup", "code", {}), clock.now())
+    await rewind(db, again, clock.now())
+    assert await flows.get(db, 5) == FlowState("receive", "ids", {})

@@ -9,6 +9,9 @@ CREATE TABLE inbox (
                                              -- NULL once handled
     received_at  TEXT NOT NULL,
     attempts     INTEGER NOT NULL DEFAULT 0, -- start-ups that found it unfinished
+    started_at   TEXT,                       -- when its handling began (first time)
+    flow_before  TEXT,                       -- the sender's flow_state row then (JSON; NULL =
+                                             -- none): a replay starts from the same place
     done_at      TEXT,                       -- NULL until handled
     outcome      TEXT                        -- 'handled', or why it was given up
 );
