@@ -180,7 +180,7 @@ async def test_webhook_kill_9_right_after_the_200_loses_nothing(
     # One update at a time: most of the batch is still unhandled when the kill comes.
     bot, hook = await webhook_bot(api, base_url, file_url, tmp_path,
                                   KIRANA_UPDATE_CONCURRENCY="1")
-    people = [api.user(500 + i, first_name="Ravi", language_code="en") for i in range(20)]
+    people = [api.user(500 + i, first_name="Ravi", language_code="en") for i in range(40)]
     updates = [p.send_text("/start") for p in people]
     api.drop_pending_updates()
     try:
