@@ -49,10 +49,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = build_application(settings)
         mode = "webhook" if args.webhook else "polling"
         log.info("starting (%s, Bot API %s)", mode, settings.api_base_url.split("/bot")[0])
-        asyncio.run(serve(app, settings, stop, webhook=args.webhook))
+        return asyncio.run(serve(app, settings, stop, webhook=args.webhook))
     finally:
         lock.release()
-    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

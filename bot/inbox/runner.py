@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from telegram.ext import Application
@@ -35,10 +36,19 @@ log = logging.getLogger(__name__)
 RUN_STATE_KEY = "kirana.run_state"
 
 
+async def _step(what: str, action: Awaitable[object]) -> None:
+    try:
+        await action
+    except Exception:  # noqa: BLE001 - logged; the next steps must still run
+        log.exception("stopping: %s failed", what)
+
+
 async def serve(app: Application, settings: Settings, stop: asyncio.Event | None = None, *,
-                webhook: bool = False) -> None:
+                webhook: bool = False) -> int:
     """Run the bot until ``stop`` is set (or a signal): long polling through the inbox, or,
-    with ``webhook``, Telegram's calls to ``KIRANA_WEBHOOK_URL``."""
+    with ``webhook``, Telegram's calls to ``KIRANA_WEBHOOK_URL``. Returns the exit status:
+    0 after a stop that was asked for, 1 when polling ended by itself (e.g. a refused token)."""
+    failed = False
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -48,6 +58,7 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
     app.bot_data[RUN_STATE_KEY] = state
     health: Server | None = None
     receiver: WebhookServer | None = None
+    inbox: Inbox | None = None
     await app.initialize()
     try:
         if app.post_init is not None:
@@ -73,7 +84,12 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             secret = settings.webhook_secret_token
             receiver = WebhookServer(settings.webhook_listen, settings.webhook_port,
                                      settings.webhook_path, secret, inbox.accept)
-            port = await receiver.start()
+            try:
+                port = await receiver.start()
+            except OSError as exc:
+                log.critical("webhook: cannot listen on %s:%s (%s)", settings.webhook_listen,
+                             settings.webhook_port, exc.strerror or exc)
+                raise SystemExit(1) from None
             log.info("webhook: listening on http://%s:%s%s", settings.webhook_listen, port,
                      settings.webhook_path)
             if await register_webhook(app.bot, settings.webhook_url, secret, stop):
@@ -82,24 +98,28 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             assert inbox._poll_task is not None
             waiting.add(inbox._poll_task)
         state.ready = True
-        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stop_signal.cancel()
+        if stop_signal not in done:
+            log.critical("polling ended by itself; stopping the bot")
+            failed = True
+    finally:
+        # The same way down after a signal, a failed start or an error; each step runs even if
+        # one before it failed (a database left open would keep the process alive).
         state.stopping = True
         log.info("stopping: no more updates are taken; finishing those in hand")
         if receiver is not None:
-            await receiver.stop()
-        await inbox.stop(settings.stop_grace_seconds)
+            await _step("webhook server", receiver.stop())
+        if inbox is not None:
+            await _step("inbox", inbox.stop(settings.stop_grace_seconds))
         if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-    finally:
-        state.stopping = True
-        if receiver is not None:
-            await receiver.stop()
-        await app.shutdown()
+            await _step("application", app.stop())
+            if app.post_stop is not None:
+                await _step("post_stop", app.post_stop(app))
+        await _step("shutdown", app.shutdown())
         if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+            await _step("senders and database", app.post_shutdown(app))
         if health is not None:
-            await health.stop()
+            await _step("health server", health.stop())
         log.info("stopped")
+    return 1 if failed else 0

@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 import signal
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -356,3 +357,20 @@ async def test_one_bot_per_database_and_no_restore_under_it(server, tmp_path) ->
         assert "not started: kirana-bot run (pid" in second.log()
     finally:
         assert await stop_bot(bot) == 0, bot.log()
+
+
+async def test_webhook_port_in_use_stops_with_one_line(server, tmp_path) -> None:  # noqa: F811
+    api, base_url, file_url = server
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        bot = await start_bot(api, base_url, file_url, tmp_path, "--webhook",
+                              **{**WEBHOOK_ENV, "KIRANA_WEBHOOK_PORT": str(port)})
+        code = await asyncio.wait_for(bot.proc.wait(), 60)
+    finally:
+        busy.close()
+    assert code == 1
+    assert f"webhook: cannot listen on 127.0.0.1:{port}" in bot.log()
+    assert api.count("setWebhook") == 0 and "Traceback" not in bot.log()

@@ -65,3 +65,4 @@ def test_run_webhook_without_url_exits_2(tmp_path) -> None:
                           cwd=tmp_path, timeout=60)
     assert done.returncode == 2
     assert "KIRANA_WEBHOOK_URL is not set" in done.stderr
+
