@@ -1,5 +1,7 @@
-"""Command line: ``kirana-bot run`` (polling, or ``--webhook``), ``kirana-bot migrate``,
-``kirana-bot import-manifest FILE.csv``, ``kirana-bot backup PATH``, ``kirana-bot restore PATH``."""
+"""Command line: ``kirana-bot run`` (polling, or ``--webhook``), ``kirana-bot playground`` (the bot
+against a built-in Bot API, with a chat page), ``kirana-bot auto`` (``make run``: run with a
+token, else the playground), ``kirana-bot migrate``, ``kirana-bot import-manifest FILE.csv``,
+``kirana-bot backup PATH``, ``kirana-bot restore PATH``, ``kirana-bot health``."""
 
 from __future__ import annotations
 
@@ -10,32 +12,24 @@ import signal
 import sys
 
 from bot import logging_setup
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, token_given
 from bot.ops import cli as ops_cli
 
 log = logging.getLogger("bot")
 
 
-def _settings() -> Settings:
+def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except ConfigError as exc:
         print(f"kirana-bot: configuration error:\n{exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    # A SIGTERM while starting up is a graceful stop too (the runner then stops at once).
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    settings = _settings()
+def run_bot(settings: Settings, *, webhook: bool = False,
+            stop: asyncio.Event | None = None) -> int:
+    """Run the bot (long polling, or the webhook) until stopped (Ctrl+C, SIGTERM)."""
     logging_setup.configure(settings.log_level, settings.token, settings.log_format)
-    if args.webhook and not settings.webhook_url:
-        print("kirana-bot: configuration error:\nKIRANA_WEBHOOK_URL is not set: --webhook needs "
-              "the public https:// address Telegram sends updates to (README, Deploying).",
-              file=sys.stderr)
-        return 2
     from bot.app import build_application
     from bot.inbox.runner import serve
     from bot.ops.runlock import DatabaseInUse, RunLock
@@ -47,11 +41,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     try:
         app = build_application(settings)
-        mode = "webhook" if args.webhook else "polling"
+        mode = "webhook" if webhook else "polling"
         log.info("starting (%s, Bot API %s)", mode, settings.api_base_url.split("/bot")[0])
-        return asyncio.run(serve(app, settings, stop, webhook=args.webhook))
+        return asyncio.run(serve(app, settings, stop, webhook=webhook))
     finally:
         lock.release()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # A SIGTERM while starting up is a graceful stop too (the runner then stops at once).
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    settings = _settings()
+    webhook = getattr(args, "webhook", False)
+    if webhook and not settings.webhook_url:
+        print("kirana-bot: configuration error:\nKIRANA_WEBHOOK_URL is not set: --webhook needs "
+              "the public https:// address Telegram sends updates to (README, Deploying).",
+              file=sys.stderr)
+        return 2
+    return run_bot(settings, webhook=webhook, stop=stop)
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    from bot.playground import runner
+
+    # The playground's own token stands in for KIRANA_BOT_TOKEN; the rest is read as usual.
+    settings = _settings(bot_token=runner.PLAYGROUND_TOKEN)
+    return runner.run(settings, port=args.port, demo=args.demo, reset=args.reset,
+                      run_bot=run_bot)
+
+
+def cmd_auto(args: argparse.Namespace) -> int:
+    if token_given():
+        return cmd_run(args)
+    return cmd_playground(args)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -92,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true",
                      help="receive updates on KIRANA_WEBHOOK_URL instead of long polling")
     run.set_defaults(func=cmd_run)
+    for name, func, text in (
+        ("playground", cmd_playground,
+         "run the bot against a built-in Bot API, with a chat page in the browser"),
+        ("auto", cmd_auto, "`run` when KIRANA_BOT_TOKEN is set, else `playground` (make run)"),
+    ):
+        play = sub.add_parser(name, help=text)
+        play.add_argument("--port", type=int, default=None,
+                          help="port of the chat page (default: KIRANA_PLAYGROUND_PORT, 8080)")
+        play.add_argument("--demo", action="store_true",
+                          help="load demo stores, parcels and customers (once per database)")
+        play.add_argument("--reset", action="store_true",
+                          help="start from an empty playground database")
+        play.set_defaults(func=func)
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
         func=cmd_migrate)
     manifest = sub.add_parser(

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # webhook_port, behind a reverse proxy, at the URL's path, and refuses any request without
     # the secret token (derived from the bot token when unset).
     health_listen: str = "127.0.0.1"
-    health_port: int = Field(default=8080, ge=0, le=65535)
+    health_port: int = Field(default=8088, ge=0, le=65535)
     health_max_inbox_age_seconds: float = Field(default=120.0, ge=1, le=86400)
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # How long a reply to the person being answered is retried on 5xx, timeouts and
     # connection resets before it is recorded as undelivered.
     reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)
+    # `kirana-bot playground` (and `make run` without a token): where the chat page listens.
+    playground_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -202,7 +204,7 @@ class ToolSettings(BaseSettings):
 
     db_path: Path = DEFAULT_DB_PATH
     health_listen: str = "127.0.0.1"
-    health_port: int = Field(default=8080, ge=0, le=65535)
+    health_port: int = Field(default=8088, ge=0, le=65535)
 
 
 class ConfigError(Exception):
@@ -224,6 +226,16 @@ def describe_error(exc: ValidationError) -> str:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{var}: {msg}")
     return "\n".join(lines)
+
+
+class _TokenOnly(BaseSettings):
+    model_config = Settings.model_config
+    bot_token: str = ""
+
+
+def token_given() -> bool:
+    """Whether ``KIRANA_BOT_TOKEN`` is set to something (environment or .env); empty is unset."""
+    return bool(_TokenOnly().bot_token.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -20,9 +20,10 @@ from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
-"""An update found unfinished at this many start-ups is given up (a poison update that kills
-the process each time must not stop the bot for good)."""
+MAX_ATTEMPTS = 5
+"""An update whose handling began and was found unfinished at this many start-ups is given up
+(a poison update that kills the process each time must not stop the bot for good). Updates that
+waited behind others and were never begun do not count."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ async def rewind(db: Database, item: InboxItem, now: datetime) -> None:
 
 
 async def take_unfinished(db: Database, now: datetime, sealer: Sealer) -> list[InboxItem]:
-    """At start-up: every unfinished update, oldest first, counting this attempt.
+    """At start-up: every unfinished update, oldest first, counting this attempt (for those
+    already begun).
 
     Updates already found unfinished :data:`MAX_ATTEMPTS` times are marked done as
     ``gave up`` instead; one that cannot be unsealed (the code secret changed) is marked
@@ -153,7 +155,8 @@ async def take_unfinished(db: Database, now: datetime, sealer: Sealer) -> list[I
             "WHERE done_at IS NULL AND attempts >= ?",
             (to_db(now), MAX_ATTEMPTS),
         )
-        await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE done_at IS NULL")
+        await conn.execute("UPDATE inbox SET attempts = attempts + 1 "
+                           "WHERE done_at IS NULL AND started_at IS NOT NULL")
         cur = await conn.execute(
             "SELECT update_id, chat_id, payload, started_at FROM inbox WHERE done_at IS NULL "
             "ORDER BY update_id"

@@ -13,7 +13,7 @@ from bot.clock import ManualClock
 from bot.inbox import Inbox, store
 from bot.inbox.dispatcher import Dispatcher, current_chat
 from bot.inbox.seal import Sealer
-from bot.inbox.store import MAX_ATTEMPTS, chat_of, counts, prune, take_unfinished
+from bot.inbox.store import MAX_ATTEMPTS, begin, chat_of, counts, prune, take_unfinished
 from bot.storage.db import Database
 from tests.fakebotapi import DEFAULT_TOKEN
 
@@ -93,12 +93,15 @@ async def test_survives_a_reopen_and_unfinished_come_back_in_order(tmp_path) -> 
 
 async def test_an_update_that_kills_every_start_up_is_given_up(db) -> None:
     clock = ManualClock()
-    await store(db, sealer=SEAL, updates=[message(1, 1)])
+    (item,) = await store(db, sealer=SEAL, updates=[message(1, 1)])
+    await store(db, sealer=SEAL, updates=[message(2, 1)])  # waits behind it, never begun
+    await begin(db, item, clock.now())
     for _ in range(MAX_ATTEMPTS):
-        assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1]
-    assert await take_unfinished(db, clock.now(), SEAL) == []
+        assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1, 2]
+    assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [2]
     outcome = await db.fetchval("SELECT outcome FROM inbox WHERE update_id = 1")
     assert outcome.startswith("gave up")
+    assert await db.fetchval("SELECT attempts FROM inbox WHERE update_id = 2") == 0
 
 
 async def test_prune_removes_only_old_handled_updates(db, app) -> None:
@@ -232,7 +235,7 @@ async def test_payload_is_sealed_and_cleared_once_handled(tmp_path, app) -> None
 
 async def test_a_replay_starts_from_the_flow_step_of_its_first_run(db, app) -> None:
     from bot.domain import FlowState
-    from bot.inbox.store import begin, rewind
+    from bot.inbox.store import rewind
     from bot.storage import flows
     from tests.factories import ensure_user
 

@@ -27,7 +27,7 @@ def test_webhook_defaults_and_path() -> None:
     s = load_settings(bot_token=TOKEN, webhook_url="https://bot.example.com/telegram/webhook")
     assert s.webhook_path == "/telegram/webhook"
     assert (s.webhook_listen, s.webhook_port) == ("127.0.0.1", 8443)
-    assert (s.health_listen, s.health_port) == ("127.0.0.1", 8080)
+    assert (s.health_listen, s.health_port) == ("127.0.0.1", 8088)
     assert s.log_format == "plain"
 
 
