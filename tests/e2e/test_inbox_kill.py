@@ -46,22 +46,25 @@ async def test_updates_queued_behind_a_hanging_reply_survive_a_kill(server, tmp_
     finally:
         bot.proc.kill()  # SIGKILL while Asha's reply hangs and two answers wait behind it
         await bot.proc.wait()
-    release.set()
-    api.clear_faults()
     assert len(api.messages(asha.id)) == 3  # nothing after the first question reached her
+    api.clear_faults()
+    release.set()  # the killed process's hanging request may still land (a reply in flight)
 
     bot = await start_bot(api, base_url, file_url, tmp_path)
     try:
-        messages = await api.wait_for_messages(asha.id, 6, timeout=30)
+        await api.wait_for(
+            lambda: any("Step 4 of 9" in (m.text or "") for m in api.messages(asha.id)),
+            timeout=30, description="Asha is asked question 4")
     finally:
         code = await stop_bot(bot)
     assert code == 0, bot.log()
     assert "Traceback" not in bot.log()
-    texts = [m.text for m in messages]
-    # The reply in flight at the kill (question 2) comes again, then questions 3 and 4, once.
-    assert ["Step 2 of 9" in t for t in texts[3:]] == [True, False, False], texts
-    assert "Step 3 of 9" in texts[4] and "Step 4 of 9" in texts[5], texts
-    assert len(api.messages(asha.id)) == 6
+    steps = [t.split("Step ")[1][:6] for t in (m.text or "" for m in api.messages(asha.id)[3:])
+             if "Step " in t]
+    # Question 2 — the reply in flight at the kill — may come twice (the killed process's
+    # request landing late, and the replay asking again); questions 3 and 4 come once each.
+    assert steps in (["2 of 9", "3 of 9", "4 of 9"], ["2 of 9", "2 of 9", "3 of 9", "4 of 9"]), \
+        steps
 
     async with aiosqlite.connect(tmp_path / "kirana.sqlite3") as db:
         cur = await db.execute("SELECT step, answers FROM store_drafts WHERE user_id = 101")
