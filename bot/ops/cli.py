@@ -1,4 +1,7 @@
-"""``kirana-bot backup PATH`` and ``kirana-bot restore PATH``: exit 0 done, 1 refused or failed."""
+"""The operator's commands: ``kirana-bot backup PATH``, ``restore PATH`` and ``health``.
+
+Exit status: 0 done (or healthy), 1 refused, failed (or unhealthy), 2 bad configuration.
+"""
 
 from __future__ import annotations
 
