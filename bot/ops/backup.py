@@ -90,6 +90,9 @@ def backup(db_path: Path, dest: Path | str, *, keep: int | None = None,
     """
     now = now or datetime.now(UTC)
     target = _target(dest, now)
+    live = {Path(f"{db_path}{suffix}").resolve() for suffix in ("", "-wal", "-shm", ".lock")}
+    if target.resolve() in live:
+        raise BackupError(f"{target} is the database itself: give another file or a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     with contextlib.suppress(FileNotFoundError):

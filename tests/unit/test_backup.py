@@ -118,6 +118,15 @@ async def test_backup_into_a_directory_keeps_the_newest(tmp_path) -> None:
     assert made[-1].removed == (folder / "kirana-20261101T020000Z.sqlite3",)
 
 
+async def test_backup_onto_the_database_itself_is_refused(tmp_path) -> None:
+    db_path = tmp_path / "kirana.sqlite3"
+    await make_db(db_path)
+    for dest in (db_path, Path(f"{db_path}-wal"), tmp_path / "." / "kirana.sqlite3"):
+        with pytest.raises(BackupError, match="the database itself"):
+            backup(db_path, dest)
+    assert user_ids(db_path) == []
+
+
 def test_backup_of_a_missing_database_fails_cleanly(tmp_path) -> None:
     with pytest.raises(BackupError, match="no such file"):
         backup(tmp_path / "nope.sqlite3", tmp_path / "copy.sqlite3")
