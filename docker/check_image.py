@@ -8,6 +8,7 @@ migrations and the chart font shipped inside the package; the bot's modules impo
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -26,11 +27,10 @@ assert migration_files(), "no migrations in the package"
 fonts = resources.files("bot") / "assets" / "fonts"
 if fonts.is_dir():
     assert any(f.name.endswith((".ttf", ".otf")) for f in fonts.iterdir()), "chart font missing"
-try:
+if importlib.util.find_spec("bot.charts") is not None:
+    # The chart's Devanagari labels are shaped by Pillow's Raqm, which needs FriBiDi.
     from PIL import features
-except ImportError:  # no chart libraries in this release
-    features = None
-if features is not None:
+
     assert features.check("raqm"), "Pillow cannot shape Devanagari (Raqm/FriBiDi missing)"
 for module in ("bot.app", "bot.inbox.runner", "bot.webhook", "bot.ops.cli"):
     importlib.import_module(module)

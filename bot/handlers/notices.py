@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
 
+from bot.handlers.callbacks import pack
 from bot.handlers.context import h
 from bot.handlers.delivery import send_with_retries
 from bot.i18n import Translator, translator
 from bot.i18n.formatting import format_date
+from bot.services import code_qr
 from bot.services import notices as notices_service
+from bot.services.codes import code_key
 from bot.services.context import Services
 from bot.services.notices import Notice
 from bot.services.parcel_models import StoreInfo
@@ -57,6 +60,13 @@ def last_day_line(t: Translator, last_day: date) -> str:
         date=format_date(last_day, t.lang))
 
 
+def qr_markup(t: Translator, svc: Services, parcel_id: int, code: str) -> InlineKeyboardMarkup:
+    """*🔳 Show as QR* (bot/handlers/show_qr.py) under a message showing ``code``, sealed in."""
+    token = code_qr.seal(code_key(svc.settings), parcel_id, code)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("🔳 Show as QR"), callback_data=pack("qr", "show", parcel_id, token))]])
+
+
 def render_notice(t: Translator, notice: Notice, code: str) -> str:
     return "\n\n".join([
         t.gettext("📦 Your parcel <b>{tracking}</b> has arrived!").format(
@@ -90,7 +100,8 @@ async def send_notices(bot: Bot, svc: Services, notices: list[Notice]) -> tuple[
         t = translator(lang)
         message, error = await send_secret(
             bot, svc, notice.user_id, render_notice(t, notice, notice.code),
-            redacted=render_notice(t, notice, MASK))
+            redacted=render_notice(t, notice, MASK),
+            reply_markup=qr_markup(t, svc, notice.parcel_id, notice.code))
         if message is None:
             failed += 1
             await notices_service.notice_failed(svc, notice, error)

@@ -67,6 +67,11 @@ class Inbox:
                 self.poller.run(), name="inbox-poller")
         return len(left)
 
+    async def wait_polling_ended(self) -> None:
+        """Until long polling ends (only by :meth:`stop`, or an invalid token: raises then)."""
+        if self._poll_task is not None:
+            await asyncio.shield(self._poll_task)
+
     async def accept(self, updates: Iterable[Mapping[str, Any]]) -> list[InboxItem]:
         """Store ``updates`` durably and queue the new ones (the webhook's entry point)."""
         fresh = await store(self.db, updates, sealer=self.sealer, now=self.clock.now())

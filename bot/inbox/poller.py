@@ -55,10 +55,11 @@ class Poller:
         self.offset: int | None = None
         self._last_prune = None
         self.batches = 0
+        self.first_backoff = 1.0  # seconds after a failure; doubles up to 30 s
 
     async def run(self) -> None:
         """Poll until cancelled. Network trouble backs off (1 s doubling to 30 s) and retries."""
-        delay = 1.0
+        delay = self.first_backoff
         while True:
             try:
                 updates = await self.app.bot.get_updates(
@@ -67,7 +68,7 @@ class Poller:
                     allowed_updates=Update.ALL_TYPES,
                 )
                 await self._take(updates)
-                delay = 1.0
+                delay = self.first_backoff
             except asyncio.CancelledError:
                 raise
             except InvalidToken:

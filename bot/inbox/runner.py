@@ -95,13 +95,16 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             if await register_webhook(app.bot, settings.webhook_url, secret, stop):
                 log.info("webhook: Telegram posts to %s", settings.webhook_url)
         else:
-            assert inbox._poll_task is not None
-            waiting.add(inbox._poll_task)
+            polling = loop.create_task(inbox.wait_polling_ended())
+            waiting.add(polling)
         state.ready = True
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        stop_signal.cancel()
+        for task in waiting:
+            task.cancel()
         if stop_signal not in done:
-            log.critical("polling ended by itself; stopping the bot")
+            ended = next(iter(done))
+            reason = ended.exception() if not ended.cancelled() else None
+            log.critical("polling stopped%s; stopping the bot", f": {reason}" if reason else "")
             failed = True
     finally:
         # The same way down after a signal, a failed start or an error; each step runs even if

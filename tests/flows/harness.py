@@ -84,8 +84,8 @@ class Person:
     async def send_sticker(self) -> list[BotMessage]:
         return await self._act(self.fake.send_sticker())
 
-    async def send_photo(self) -> list[BotMessage]:
-        return await self._act(self.fake.send_photo())
+    async def send_photo(self, caption: str | None = None, **kwargs: Any) -> list[BotMessage]:
+        return await self._act(self.fake.send_photo(caption, **kwargs))
 
     def callback_answers(self) -> list[Any]:
         return self.fake.callback_answers()
@@ -162,6 +162,13 @@ class Harness:
         # in production; use replay() for "handled again after a kill before its done-mark".
         if await self.inbox.accept([update]):
             await self.inbox.dispatcher.wait_idle()
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for work an update started in the background (photos being decoded)."""
+        scanner = self.svc.extras.get("scanner") if self.app is not None else None
+        if scanner is not None:
+            await scanner.drain()
 
     async def replay(self, update: dict[str, Any]) -> None:
         """Handle ``update`` again, as the next start-up does after a kill mid-update."""
@@ -172,6 +179,7 @@ class Harness:
             await self.app.process_update(parsed)
         finally:
             current_chat.reset(token)
+        await self.settle()
 
     async def feed_concurrently(self, updates: list[dict[str, Any]]) -> None:
         """Process several updates at the same time (double taps, two devices)."""
@@ -185,6 +193,7 @@ class Harness:
             await app.process_update(update)
 
         await asyncio.gather(*(one(u) for u in updates))
+        await self.settle()
 
     def person_for(self, user_id: int) -> Person:
         return self._people[user_id]

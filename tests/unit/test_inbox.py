@@ -259,3 +259,51 @@ async def test_a_replay_starts_from_the_flow_step_of_its_first_run(db, app) -> N
     await flows.put(db, 5, FlowState("pickup", "code", {}), clock.now())
     await rewind(db, again, clock.now())
     assert await flows.get(db, 5) == FlowState("receive", "ids", {})
+
+
+async def test_poller_acknowledges_a_batch_only_after_it_is_stored(db, monkeypatch) -> None:
+    from bot.inbox import poller as poller_module
+    from bot.inbox.poller import Poller
+    from tests.fakebotapi import FakeBotAPI, FakeRequest
+
+    api = FakeBotAPI()
+    app = (Application.builder().token(api.token).request(FakeRequest(api))
+           .get_updates_request(FakeRequest(api)).build())
+    await app.initialize()
+    clock = ManualClock()
+    handled: list[int] = []
+    seen = asyncio.Event()
+
+    async def handle(update: Update) -> None:
+        handled.append(update.update_id)
+        seen.set()
+
+    dispatcher = Dispatcher(app, db, clock, handle=handle)
+    dispatcher.start()
+    failures = 0
+    real_store = poller_module.store
+
+    async def failing_store(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise OSError("disk full")
+        return await real_store(*args, **kwargs)
+
+    monkeypatch.setattr(poller_module, "store", failing_store)
+    poller = Poller(app, db, dispatcher, clock, SEAL, poll_timeout=1)
+    poller.first_backoff = 0.01
+    first = api.user(7, language_code="en").send_text("/start")
+    task = asyncio.get_running_loop().create_task(poller.run())
+    try:
+        await asyncio.wait_for(seen.wait(), 10)
+        # The failed store left the update unacknowledged: Telegram gave it again, it was
+        # stored and handled once.
+        assert failures == 1 and handled == [first["update_id"]]
+        await api.wait_for(lambda: not api.pending_updates, timeout=10,
+                           description="acknowledged after it was stored")
+        assert await counts(db) == {"unfinished": 0, "done": 1}
+    finally:
+        task.cancel()
+        await dispatcher.stop()
+        await app.shutdown()
