@@ -41,11 +41,11 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.playground.botapi.core import WaitTimeout
 from bot.services.context import Services
 from bot.storage.db import Database
 from tests.factories import approved_store
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.fakebotapi.core import WaitTimeout
 from tests.flows.parcel_helpers import load_manifest
 from tests.parcel_factory import arrived_parcel
 
