@@ -5,10 +5,11 @@ long polling or (``webhook=True``) the webhook server and ``setWebhook``.
 
 On SIGTERM/SIGINT, in this order: /healthz answers 503 "stopping"; no more updates are taken
 (polling stops; the webhook server stops listening after answering the requests it holds —
-each stored before its 200); the updates being handled finish (up to ``KIRANA_STOP_GRACE_SECONDS``); the Application
-stops; post_shutdown stops the senders at a clean point (each message in flight finishes and is
-recorded) and closes the database. What was stored and not finished is handled at the next
-start, and a SIGKILL at any point loses nothing either.
+each stored before its 200); the updates being handled finish (up to
+``KIRANA_STOP_GRACE_SECONDS``); the Application stops; post_shutdown stops the senders at a
+clean point (each message in flight finishes and is recorded) and closes the database. What was
+stored and not finished is handled at the next start, and a SIGKILL at any point loses nothing
+either.
 """
 
 from __future__ import annotations
