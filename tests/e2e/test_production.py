@@ -374,3 +374,40 @@ async def test_webhook_port_in_use_stops_with_one_line(server, tmp_path) -> None
     assert code == 1
     assert f"webhook: cannot listen on 127.0.0.1:{port}" in bot.log()
     assert api.count("setWebhook") == 0 and "Traceback" not in bot.log()
+
+
+async def test_backup_while_the_bot_handles_updates(server, tmp_path) -> None:  # noqa: F811
+    api, base_url, file_url = server
+    bot = await start_bot(api, base_url, file_url, tmp_path)
+    people = [api.user(800 + i, first_name="Kiran", language_code="mr") for i in range(120)]
+
+    async def traffic() -> None:  # one newcomer after another, as long as the test runs
+        for person in people:
+            person.send_text("/start")
+            await api.wait_for_messages(person.id, 1, timeout=20)
+
+    try:
+        await api.wait_for(lambda: api.arrivals["getUpdates"] > 0, timeout=60)
+        writer = asyncio.create_task(traffic())
+        await api.wait_for(lambda: sum(1 for p in people if api.messages(p.id)) >= 10,
+                           timeout=30)
+        # Every user answered by now has been written (users row first, then the reply).
+        answered = {p.id for p in people if api.messages(p.id)}
+        env = {"PATH": "/usr/bin:/bin", "KIRANA_DB_PATH": str(tmp_path / "kirana.sqlite3")}
+        made = await asyncio.create_subprocess_exec(
+            str(KIRANA_BOT), "backup", str(tmp_path / "copy.sqlite3"), env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await made.communicate()
+        assert made.returncode == 0, err.decode()
+        await writer
+        assert all(api.messages(p.id) for p in people)
+    finally:
+        assert await stop_bot(bot) == 0, bot.log()
+    conn = sqlite3.connect(tmp_path / "copy.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        copied = {r[0] for r in conn.execute("SELECT user_id FROM users")}
+    finally:
+        conn.close()
+    assert answered <= copied
+    assert len(copied & {p.id for p in people}) < len(people), "the backup came after all"
