@@ -98,7 +98,7 @@ screenshots: compile browser
 	cp build/screenshots/*.png docs/screenshots/
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot tests benchmarks scripts
+	$(VENV)/bin/ruff check bot tests benchmarks scripts docker
 
 # Translators: `make i18n` after changing any user-visible string, then fill in the new
 # entries in locales/hi and locales/mr (see README, "Translating").
