@@ -666,6 +666,8 @@ def test_parse_upi_id_rejects(text: str, reason: UpiError) -> None:
 
 # ------------------------------------------------------------ all parsers: totality
 
+_SHOWN_AS_TYPED = (parse_shop_name, parse_person_name, parse_address)
+
 _PARSERS: list[Callable[[str], object]] = [
     parse_mobile,
     parse_pin_code,
@@ -690,4 +692,5 @@ def test_parsers_never_raise_and_ok_values_are_normalised(text: str) -> None:
             value = result.value
             assert value == value.strip()
             assert unicodedata.normalize("NFKC", value) == value
-            assert to_ascii_digits(value) == value
+            if parser not in _SHOWN_AS_TYPED:  # free text keeps its digits ("दुकान ४")
+                assert to_ascii_digits(value) == value
