@@ -183,7 +183,7 @@ class BotMessage:
     chat_id: int
     message_id: int
     date: int
-    kind: str  # "text" | "location" | "document"
+    kind: str  # "text" | "location" | "document" | "photo"
     text: str | None
     entities: list[JSON]
     reply_markup: JSON | None
@@ -193,6 +193,7 @@ class BotMessage:
     caption: str | None = None
     document: JSON | None = None
     location: JSON | None = None
+    photo: list[JSON] | None = None  # PhotoSize list, largest last (sendPhoto)
     history: list[MessageVersion] = field(default_factory=list)
     deleted: bool = False
     edit_date: int | None = None
@@ -833,6 +834,7 @@ class FakeBotAPI:
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
             "getUpdates": self._ok,  # handled specially: it is a coroutine
         }
         self._dispatch: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
@@ -1384,6 +1386,7 @@ class FakeBotAPI:
             caption=(extra or {}).get("caption"),
             document=(extra or {}).get("document"),
             location=(extra or {}).get("location"),
+            photo=(extra or {}).get("photo"),
         )
         self._messages.setdefault(chat_id, []).append(message)
         self._by_id[(chat_id, message_id)] = message
@@ -1731,6 +1734,50 @@ class FakeBotAPI:
                 extra["caption_entities"] = caption_entities
         message = self._new_bot_message(
             user, kind="document", parse_mode=mode, reply_markup=markup, extra=extra
+        )
+        self._note_delivery(user.user_id, flood_time)
+        return message.raw
+
+    def _send_photo(self, params: dict[str, Any]) -> JSON:
+        """An uploaded photo is kept as sent (``file_content``); one PhotoSize describes it."""
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo[len("attach://") :])
+        if isinstance(photo, UploadedFile):
+            stored = self._store_file(photo.content, photo.filename, photo.mime_type,
+                                      folder="photos")
+        elif isinstance(photo, str) and photo in self._files:
+            stored = self._files[photo]
+        elif isinstance(photo, str) and photo:
+            raise _bad_request("wrong file identifier/HTTP URL specified")
+        else:
+            raise _bad_request("there is no photo in the request")
+        caption, caption_entities, mode = self._formatted(
+            _str(params, "caption"),
+            params,
+            mode_field="parse_mode",
+            entities_field="caption_entities",
+            limit=MAX_CAPTION_LENGTH,
+            too_long="message caption is too long",
+            empty=None,
+        )
+        markup = parse_reply_markup(params.get("reply_markup"))
+        user = self._writable_chat(params)
+        flood_time = self._check_flood("sendphoto", user.user_id)
+        size: JSON = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.file_size,
+            "width": 0,
+            "height": 0,
+        }
+        extra: JSON = {"photo": [size]}
+        if caption:
+            extra["caption"] = caption
+            if caption_entities:
+                extra["caption_entities"] = caption_entities
+        message = self._new_bot_message(
+            user, kind="photo", parse_mode=mode, reply_markup=markup, extra=extra
         )
         self._note_delivery(user.user_id, flood_time)
         return message.raw
