@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
+    admin_stats,
     applications,
     broadcast,
     customer,
@@ -30,10 +31,12 @@ from bot.handlers import (
     manifest_upload,
     onboarding,
     parcel_admin,
+    payouts,
     pickup,
     receive,
     router,
     start,
+    stores_admin,
 )
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
@@ -62,6 +65,9 @@ FEATURES: list = [
     pickup,
     earnings,
     broadcast,
+    admin_stats,
+    stores_admin,
+    payouts,
 ]
 
 

@@ -12,7 +12,7 @@ from bot.charts.daily import ChartLabels, render_daily_chart
 from bot.domain import FlowState
 from bot.handlers import start
 from bot.handlers.admin_texts import add_admin_commands, add_admin_menu, one_decimal, store_status
-from bot.handlers.context import Who, h, services, who
+from bot.handlers.context import SERVICES_KEY, Who, h, services, who
 from bot.handlers.parcel_texts import (
     EVENT_LABELS,
     TRACKING_REASONS,
@@ -102,8 +102,10 @@ def stats_text(t: Translator, s: stats_service.Stats, tz) -> str:  # noqa: ANN00
         lines.append(_("   {code} {shop}: {held} of {capacity} places").format(
             code=h(shelf.code), shop=h(shelf.name), held=format_number(shelf.held, lang),
             capacity=format_number(shelf.capacity, lang)))
-    lines.append(_("📨 <b>Messages not delivered:</b> {count}").format(
-        count=format_number(s.undelivered, lang)))
+    lines.append(_("📨 <b>Messages to others:</b> {waiting} waiting to be sent · "
+                   "{failed} not delivered in the last 7 days").format(
+        waiting=format_number(s.messages_waiting, lang),
+        failed=format_number(s.undelivered, lang)))
     return "\n".join(lines)
 
 
@@ -256,6 +258,12 @@ add_admin_commands(
     ("track", N_("A parcel's whole history")),
 )
 add_admin_menu((N_("📊 Network figures"), "stats"))
+
+
+async def on_shutdown(app: Application) -> None:
+    svc = app.bot_data.get(SERVICES_KEY)
+    if svc is not None and (report_reader := svc.extras.pop(stats_service.READER_KEY, None)):
+        await report_reader.close()
 
 
 def register(app: Application) -> None:

@@ -8,7 +8,8 @@ Rules (decisions in ``docs/payouts.md``):
   The totals are the sum of the rows and are checked against a straight sum of the ledger.
 * Stores without a UPI id are listed apart (``no_upi``), so the admin can chase them.
 * Once a month has ended its payouts are *drawn up*: one statement per store and month is
-  written (once, whatever the number of CSVs asked for) and its shopkeeper is owed one message.
+  written, once whatever the number of CSVs asked for, and with it (same transaction) the
+  shopkeeper's message goes into the outbox — so it is sent once per store and month.
   A month not yet over can be looked at (a preview) but has no statements yet.
 * Marking paid (``/payouts 2026-11 paid``): only an ended month; once — a second time changes
   nothing and says when it was marked. A paid month is closed: the ledger refuses entries dated
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot import outbox
 from bot.clock import from_db
 from bot.services.context import Services
 from bot.services.earnings import local_midnight, month_start
@@ -34,6 +36,8 @@ from bot.storage import payouts as repo
 
 CSV_HEADER = ("store_code", "shop_name", "owner_name", "mobile", "upi_id",
               "parcels_handed_over", "amount_inr")
+STATEMENT_KIND = "payout.statement"
+STATEMENT_CHUNK = 500
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -145,16 +149,53 @@ async def _read(svc: Services, month: date) -> Payouts | MonthError:
 
 
 async def draw_up(svc: Services, month: date) -> Payouts | MonthError:
-    """The month's payouts; for an ended month also its statements (written once)."""
+    """The month's payouts; for an ended month also its statements, each written once with its
+    shopkeeper's message (outbox kind ``payout.statement``) in the same transaction. Written
+    in chunks so that no transaction keeps handovers waiting for long."""
     result = await _read(svc, month)
     if isinstance(result, MonthError) or not result.ended:
         return result
-    async with svc.db.transaction() as conn:
-        result.new_statements = await repo.add_statements(
-            conn, result.key,
-            [(r.store_id, r.parcels, r.paise, r.upi_id) for r in (*result.rows, *result.no_upi)],
-            svc.clock.now())
+    rows = [*result.rows, *result.no_upi]
+    for i in range(0, len(rows), STATEMENT_CHUNK):
+        chunk = rows[i:i + STATEMENT_CHUNK]
+        now = svc.clock.now()
+        async with svc.db.transaction() as conn:
+            done = await repo.statements_written(conn, result.key, [r.store_id for r in chunk])
+            for r in chunk:
+                if r.store_id in done:
+                    continue
+                outbox_id = await outbox.enqueue(
+                    conn, r.owner_user_id, STATEMENT_KIND,
+                    {"month": result.key, "store_id": r.store_id}, now=now,
+                    priority=outbox.Priority.ROUTINE,
+                    dedupe_key=f"payout:{result.key}:{r.store_id}")
+                await repo.add_statement(conn, result.key, r.store_id, r.parcels, r.paise,
+                                         r.upi_id, outbox_id, now)
+                result.new_statements += 1
     return result
+
+
+@dataclass(frozen=True)
+class Statement:
+    month: date
+    code: str
+    shop_name: str
+    parcels: int
+    paise: int
+    upi_id: str | None
+
+
+async def statement(svc: Services, month_text: str, store_id: int) -> Statement | None:
+    """A statement as written (for its message; None if there is no such statement)."""
+    month = parse_month(month_text)
+    if isinstance(month, MonthError):
+        return None
+    async with svc.db.reading() as conn:
+        row = await repo.statement(conn, month_key(month), store_id)
+    if row is None:
+        return None
+    return Statement(month, row["code"] or "", row["shop_name"], row["parcels"], row["paise"],
+                     row["upi_id"])
 
 
 async def payouts_for_admin(svc: Services, user_id: int, month: date) -> Payouts | MonthError | Problem:
@@ -194,32 +235,3 @@ def to_csv(rows: list[PayoutRow]) -> bytes:
         writer.writerow((r.code, r.shop_name, r.owner_name, r.mobile, r.upi_id or "",
                          r.parcels, rupees(r.paise)))
     return out.getvalue().encode("utf-8-sig")
-
-
-@dataclass(frozen=True)
-class StatementNotice:
-    month: date
-    store_id: int
-    code: str
-    shop_name: str
-    owner_user_id: int
-    language: str | None
-    parcels: int
-    paise: int
-    upi_id: str | None
-
-
-async def statements_owed(svc: Services, limit: int = 200) -> list[StatementNotice]:
-    """Statements whose shopkeeper has not been told yet (oldest month first)."""
-    async with svc.db.reading() as conn:
-        rows = await repo.untold_statements(conn, limit)
-    return [StatementNotice(date.fromisoformat(r["month"] + "-01"), r["store_id"], r["code"] or "",
-                            r["shop_name"], r["owner_user_id"], r["language"], r["parcels"],
-                            r["paise"], r["upi_id"]) for r in rows]
-
-
-async def claim_statement(svc: Services, notice: StatementNotice) -> bool:
-    """Claim one statement's message before sending it: only one sender gets True."""
-    async with svc.db.transaction() as conn:
-        return await repo.mark_told(conn, month_key(notice.month), notice.store_id,
-                                    svc.clock.now())

@@ -63,7 +63,8 @@ class Stats:
     stores_full: int
     stores_near: int
     fullest: list[Shelf]
-    undelivered: int
+    messages_waiting: int     # in the outbox, not sent yet
+    undelivered: int          # could not be delivered, last 7 days
     daily: DailySeries
 
 
@@ -102,7 +103,7 @@ async def stats(svc: Services, user_id: int) -> Stats | NotAdmin:
         today_n, week_n, month_n = await repo.counts_per_range(conn, "picked_up_at", periods)
         counted, avg, p90 = await repo.wait_days(conn, last_30)
         full, near, fullest = await repo.full_shelves(conn, NEAR_PERCENT, SHELVES_LISTED)
-        undelivered = await repo.undelivered_count(conn)
+        waiting, undelivered = await repo.outbox_counts(conn, now - timedelta(days=7))
         arrivals = await repo.counts_per_range(conn, "arrived_at", daily_ranges)
         handovers = await repo.counts_per_range(conn, "picked_up_at", daily_ranges)
     return Stats(
@@ -112,6 +113,6 @@ async def stats(svc: Services, user_id: int) -> Stats | NotAdmin:
         stores_full=full, stores_near=near,
         fullest=[Shelf(r["code"] or "", r["shop_name"], r["held"], r["capacity"])
                  for r in fullest],
-        undelivered=undelivered,
+        messages_waiting=waiting, undelivered=undelivered,
         daily=DailySeries(days, arrivals, handovers),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot import outbox
 from bot.clock import from_db
 from bot.services.audiences import parse_city
 from bot.services.context import Services
@@ -27,6 +28,7 @@ from bot.services.stats import reader
 from bot.storage import store_admin as repo
 from bot.validation import Invalid, normalise
 
+STATUS_KIND = "store.status"
 PAGE_SIZE = 10
 WAITING_LISTED = 30
 REASON_MIN, REASON_MAX = 3, 200
@@ -229,7 +231,8 @@ async def change_status(
     """Suspend (``action="suspended"``) or reinstate (``"reinstated"``) a store, with a reason.
 
     Returns the store as it is now when this call changed it; :attr:`Problem.STALE` when it was
-    not in the state the action needs (already done, by this admin or another)."""
+    not in the state the action needs (already done, by this admin or another). The shopkeeper's
+    message (outbox kind ``store.status``) is written in the same transaction as the change."""
     if not svc.settings.is_admin(user_id):
         return Problem.NOT_ADMIN
     if action not in ("suspended", "reinstated"):
@@ -239,11 +242,18 @@ async def change_status(
         return reason
     from_status, to_status = (("approved", "suspended") if action == "suspended"
                               else ("suspended", "approved"))
+    now = svc.clock.now()
     async with svc.db.transaction() as conn:
-        changed = await repo.change_status(
+        change_id = await repo.change_status(
             conn, store_id, from_status=from_status, to_status=to_status, action=action,
-            reason=reason, by_user=user_id, now=svc.clock.now())
-    if not changed:
+            reason=reason, by_user=user_id, now=now)
+        if change_id is not None:
+            store = await repo.store(conn, store_id)
+            assert store is not None
+            await outbox.enqueue(conn, store["owner_user_id"], STATUS_KIND,
+                                 {"change_id": change_id}, now=now,
+                                 priority=outbox.Priority.URGENT)
+    if change_id is None:
         return Problem.STALE
     return await store_card(svc, user_id, store_id)
 
@@ -262,3 +272,23 @@ async def suspension_of(svc: Services, user_id: int) -> Suspension | None:
     if row is None:
         return None
     return Suspension(row["code"] or "", row["shop_name"], row["reason"] or "")
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    action: str
+    reason: str
+    code: str
+    name: str
+    still_so: bool            # the store is still in the state the change put it in
+
+
+async def change_notice(svc: Services, change_id: int) -> ChangeNotice | None:
+    """What the shopkeeper is told about a suspension or reinstatement (outbox renderer)."""
+    async with svc.db.reading() as conn:
+        row = await repo.status_change(conn, change_id)
+    if row is None:
+        return None
+    expected = "suspended" if row["action"] == "suspended" else "approved"
+    return ChangeNotice(row["action"], row["reason"], row["code"] or "", row["shop_name"],
+                        row["status"] == expected)

@@ -98,7 +98,13 @@ async def full_shelves(
     return full, len(rows) - full, rows[:limit]
 
 
-async def undelivered_count(conn: aiosqlite.Connection) -> int:
-    cur = await conn.execute("SELECT COUNT(*) FROM undelivered")
+async def outbox_counts(conn: aiosqlite.Connection, since: datetime) -> tuple[int, int]:
+    """(messages waiting in the outbox, messages not delivered since ``since``)."""
+    cur = await conn.execute(
+        """SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
+                  (SELECT COUNT(*) FROM outbox INDEXED BY outbox_undelivered
+                   WHERE state IN ('failed', 'blocked') AND done_at >= ?)""",
+        (to_db(since),))
     row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    assert row is not None
+    return int(row[0]), int(row[1])

@@ -5,7 +5,7 @@ Month bounds are UTC instants computed by the service from the programme's calen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
 from datetime import datetime
 
 import aiosqlite
@@ -59,37 +59,30 @@ async def mark_paid(
     return cur.rowcount == 1
 
 
-async def add_statements(
-    conn: aiosqlite.Connection, month: str, rows: Iterable[tuple[int, int, int, str | None]],
-    now: datetime,
-) -> int:
-    """Write the month's statements (store_id, parcels, paise, upi_id) not written yet;
-    returns how many were new."""
-    before = conn.total_changes
-    await conn.executemany(
-        """INSERT INTO payout_statements (month, store_id, parcels, paise, upi_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month, store_id) DO NOTHING""",
-        [(month, store_id, parcels, paise, upi, to_db(now))
-         for store_id, parcels, paise, upi in rows])
-    return conn.total_changes - before
-
-
-async def untold_statements(conn: aiosqlite.Connection, limit: int) -> list[aiosqlite.Row]:
-    """Statements whose shopkeeper has not been told yet, with the store and owner."""
+async def statements_written(
+    conn: aiosqlite.Connection, month: str, store_ids: list[int]
+) -> set[int]:
+    """Which of ``store_ids`` already have the month's statement."""
     cur = await conn.execute(
-        """SELECT st.month, st.store_id, st.parcels, st.paise, st.upi_id,
-                  s.code, s.shop_name, s.owner_user_id, u.language, u.blocked
-           FROM payout_statements st INDEXED BY payout_statements_untold
-           JOIN stores s ON s.id = st.store_id
-           LEFT JOIN users u ON u.user_id = s.owner_user_id
-           WHERE st.told_at IS NULL ORDER BY st.month, st.store_id LIMIT ?""",
-        (limit,))
-    return list(await cur.fetchall())
+        "SELECT store_id FROM payout_statements WHERE month = ? "
+        "AND store_id IN (SELECT value FROM json_each(?))", (month, json.dumps(store_ids)))
+    return {int(r[0]) for r in await cur.fetchall()}
 
 
-async def mark_told(conn: aiosqlite.Connection, month: str, store_id: int, now: datetime) -> bool:
-    """Claim the statement's message: True for the one caller that should send it."""
+async def add_statement(
+    conn: aiosqlite.Connection, month: str, store_id: int, parcels: int, paise: int,
+    upi_id: str | None, outbox_id: int | None, now: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO payout_statements
+               (month, store_id, parcels, paise, upi_id, created_at, outbox_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        (month, store_id, parcels, paise, upi_id, to_db(now), outbox_id))
+
+
+async def statement(conn: aiosqlite.Connection, month: str, store_id: int) -> aiosqlite.Row | None:
     cur = await conn.execute(
-        "UPDATE payout_statements SET told_at = ? WHERE month = ? AND store_id = ? "
-        "AND told_at IS NULL", (to_db(now), month, store_id))
-    return cur.rowcount == 1
+        """SELECT st.*, s.code, s.shop_name FROM payout_statements st
+           JOIN stores s ON s.id = st.store_id WHERE st.month = ? AND st.store_id = ?""",
+        (month, store_id))
+    return await cur.fetchone()

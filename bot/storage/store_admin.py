@@ -39,6 +39,7 @@ async def page(
     offset: int, limit: int,
 ) -> tuple[int, list[aiosqlite.Row]]:
     """(stores matching, the page of them in id order, each with its parcels on the shelf)."""
+    # ``stores_status`` / ``stores_pin`` narrow the count; a city is matched on the address.
     where, params = filter_sql(status, city, pin)
     cur = await conn.execute(f"SELECT COUNT(*) FROM stores WHERE {where}", params)
     row = await cur.fetchone()
@@ -99,18 +100,28 @@ async def last_change(conn: aiosqlite.Connection, store_id: int) -> aiosqlite.Ro
 async def change_status(
     conn: aiosqlite.Connection, store_id: int, *, from_status: str, to_status: str,
     action: str, reason: str, by_user: int, now: datetime,
-) -> bool:
-    """Move the store ``from_status`` → ``to_status`` and log why; False (nothing written)
-    when it was not in ``from_status`` — so two admins pressing at once change it once."""
+) -> int | None:
+    """Move the store ``from_status`` → ``to_status`` and log why; returns the log row's id,
+    or None (nothing written) when it was not in ``from_status`` — so two admins pressing at
+    once change it once."""
     cur = await conn.execute(
         "UPDATE stores SET status = ? WHERE id = ? AND status = ?",
         (to_status, store_id, from_status))
     if cur.rowcount != 1:
-        return False
-    await conn.execute(
+        return None
+    cur = await conn.execute(
         "INSERT INTO store_status_changes (store_id, action, reason, by_user, at) "
         "VALUES (?, ?, ?, ?, ?)", (store_id, action, reason, by_user, to_db(now)))
-    return True
+    return cur.lastrowid
+
+
+async def status_change(conn: aiosqlite.Connection, change_id: int) -> aiosqlite.Row | None:
+    """A logged change with its store's code, name, owner and current status."""
+    cur = await conn.execute(
+        """SELECT c.*, s.code, s.shop_name, s.owner_user_id, s.status
+           FROM store_status_changes c JOIN stores s ON s.id = c.store_id WHERE c.id = ?""",
+        (change_id,))
+    return await cur.fetchone()
 
 
 async def save_filter(

@@ -49,7 +49,8 @@ BEGIN
 END;
 
 -- One statement per store and month, written when the month's payouts are drawn up after the
--- month ended; the shopkeeper's message about it is owed until told_at is set (once).
+-- month ended, in the same transaction as the shopkeeper's message in the outbox (kind
+-- payout.statement): the primary key makes both happen once per store and month.
 CREATE TABLE payout_statements (
     month       TEXT NOT NULL,                  -- 'YYYY-MM'
     store_id    INTEGER NOT NULL REFERENCES stores(id),
@@ -57,10 +58,9 @@ CREATE TABLE payout_statements (
     paise       INTEGER NOT NULL,
     upi_id      TEXT,                           -- as it was when drawn up; NULL: none given
     created_at  TEXT NOT NULL,
-    told_at     TEXT,
+    outbox_id   INTEGER,                        -- the shopkeeper's message
     PRIMARY KEY (month, store_id)
 );
-CREATE INDEX payout_statements_untold ON payout_statements(month, store_id) WHERE told_at IS NULL;
 
 -- /stats over a million parcels (benchmarks/admin_stats.py): parcels by status and shelves in
 -- use read (status, store_id) alone; handovers and arrivals per day read a time range;
