@@ -47,7 +47,8 @@ def summary_text(t: Translator, p: Payouts, tz) -> str:  # noqa: ANN001 - tzinfo
                    stores).format(stores=format_number(stores, lang),
                                   parcels=format_number(p.parcels, lang),
                                   amount=format_money(p.paise, lang)),
-        _("To pay by UPI: {count} stores, {amount} (file {file}).").format(
+        t.ngettext("To pay by UPI: {count} store, {amount} (file {file}).",
+                   "To pay by UPI: {count} stores, {amount} (file {file}).", len(p.rows)).format(
             count=format_number(len(p.rows), lang), amount=format_money(p.payable_paise, lang),
             file=h(csv_name(p, no_upi=False))),
     ]
@@ -128,8 +129,11 @@ async def show_payouts(update: Update, context: Context, w: Who, args: list[str]
     if isinstance(result, MarkedPaid):
         p = result.payouts
         if result.first_time:
-            head = w._("✅ {month} is marked paid: {amount} for {parcels} parcels. Its ledger is "
-                       "now closed.").format(month=_month(w.t, p.month),
+            head = w.t.ngettext(
+                "✅ {month} is marked paid: {amount} for {parcels} parcel. Its ledger is now "
+                "closed.",
+                "✅ {month} is marked paid: {amount} for {parcels} parcels. Its ledger is now "
+                "closed.", p.parcels).format(month=_month(w.t, p.month),
                                              amount=format_money(p.paise, w.lang),
                                              parcels=format_number(p.parcels, w.lang))
         else:
