@@ -103,7 +103,8 @@ async def seed_network(svc: Services) -> Network:
         await parcel(svc, near[0], "refused")
     for arrived, picked in [*HANDOVERS, OLD_HANDOVER]:
         await parcel(svc, roomy[0], "picked_up", arrived=arrived, picked=picked, fee=1000)
-    # Messages to others: 2 waiting, 1 failed 3 days ago, 1 blocked 10 days ago, 1 sent.
+    # Messages to others: 2 waiting (due tomorrow, so a running sender leaves them), 1 failed
+    # 3 days ago, 1 blocked 10 days ago, 1 sent.
     async with svc.db.transaction() as conn:
         for state, done in [("pending", None), ("pending", None),
                             ("failed", NOW - timedelta(days=3)),
@@ -111,7 +112,8 @@ async def seed_network(svc: Services) -> Network:
             await conn.execute(
                 """INSERT INTO outbox (chat_id, kind, payload, priority, not_before, state,
                        created_at, done_at) VALUES (1, 'text', '{}', 1, ?, ?, ?, ?)""",
-                (to_db(NOW), state, to_db(NOW), to_db(done) if done else None))
+                (to_db(NOW + timedelta(days=1)), state, to_db(NOW),
+                 to_db(done) if done else None))
     return Network(full, near, roomy, suspended)
 
 

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image, ImageDraw
 
 from bot.charts import fonts
+from bot.i18n.formatting import format_number
 
 WIDTH, HEIGHT, DPI = 1000, 560, 100
 HEADER = 96          # pixels at the top kept free for the title and the legend
@@ -56,7 +57,7 @@ def _plot(days: list[date], arrivals: list[int], handovers: list[int]) -> Image.
     ax.set_xticklabels([_day_label(days[x]) for x in ax.get_xticks()], fontsize=9)
     ax.set_xlim(-0.7, len(xs) - 0.3)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(v):,}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_number(int(v), "en")))
     ax.set_ylim(bottom=0, top=max([*arrivals, *handovers, 4]) * 1.1)
     ax.grid(axis="y", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
