@@ -6,6 +6,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     KIRANA_DB_PATH=/data/kirana.sqlite3
 
+# libfribidi0: Pillow's Raqm text layout needs it at run time to shape the Devanagari labels of
+# the /stats chart (without it the labels are drawn unshaped). The font itself ships in bot/.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libfribidi0 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md babel.cfg ./
 COPY bot ./bot
