@@ -340,7 +340,10 @@ async def suspended_guard(update: Update, context: Context) -> None:
 
 
 STORE_COMMANDS = ["receive", "pickup", "parcels", "earnings", "mystore"]
-STORE_BUTTONS = r"^1:(menu:(receive|pickup|parcels|earnings|mystore)$|pickup:|receive:)"
+# The shopkeeper's buttons: menu entries, the parcel screen (not the customer's "not me", pk:nm),
+# and receiving.
+STORE_BUTTONS = (r"^1:(menu:(receive|pickup|parcels|earnings|mystore)$"
+                 r"|pk:(ok|all|rest|nf|no):|recv:)")
 
 register_flow(Flow(REASON_FLOW, on_input=on_reason))
 start.MENU_ACTIONS["stores"] = stores_menu_action

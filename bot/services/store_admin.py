@@ -30,7 +30,7 @@ from bot.validation import Invalid, normalise
 
 STATUS_KIND = "store.status"
 PAGE_SIZE = 10
-WAITING_LISTED = 30
+WAITING_LISTED = 20  # as many as parcel_texts.id_list shows
 REASON_MIN, REASON_MAX = 3, 200
 STATUSES = ("approved", "suspended", "pending", "rejected")
 

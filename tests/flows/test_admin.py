@@ -295,3 +295,29 @@ async def test_payouts_bad_month(h: Harness) -> None:
     assert reply.text.startswith("That month has not begun yet.")
     (reply,) = await boss.send("/payouts 2026-11 paid")
     assert reply.text.startswith("A month can be marked paid only once it is over.")
+
+
+async def test_a_parcel_screen_opened_before_the_suspension_hands_nothing_over(h: Harness) -> None:
+    from tests.parcel_factory import arrived_parcel
+
+    store_id, code = await approved_store(h.svc, SHOP, language="hi")
+    parcel_id, _, pickup_code = await arrived_parcel(h.svc, store_id)
+    shop = h.stranger(SHOP, tg_language="hi")
+    await shop.send("/pickup")
+    (screen,) = await shop.send(pickup_code)
+    assert screen.inline_keyboard
+    boss = await h.person(ADMIN, "en")
+    await boss.send("/stores")
+    await boss.press(f"{code} Sharma Kirana")
+    await boss.press("⛔ Suspend")
+    await boss.send("Customer complaints")
+    await shop.press("✅ सौंप दिया", message_id=screen.message_id)
+    answer = shop.callback_answers()[-1]
+    assert "Customer complaints" in answer.text and "निलंबित" in answer.text
+    assert await h.svc.db.fetchval("SELECT status FROM parcels WHERE id = ?", (parcel_id,)) == \
+        "arrived"
+    assert await h.svc.db.fetchval("SELECT COUNT(*) FROM earnings") == 0
+    # The card lists the parcel for re-routing.
+    await boss.send("/stores suspended")
+    (card,) = await boss.press(f"{code} Sharma Kirana")
+    assert "Parcels to re-route (1):" in card.text
