@@ -109,8 +109,8 @@ def stats_text(t: Translator, s: stats_service.Stats, tz) -> str:  # noqa: ANN00
     return "\n".join(lines)
 
 
-def chart_labels(t: Translator, s: stats_service.Stats) -> ChartLabels:
-    days = s.daily.days
+def chart_labels(t: Translator, d: stats_service.DailySeries) -> ChartLabels:
+    days = d.days
     return ChartLabels(
         title=t.gettext("Parcels arrived and handed over, day by day"),
         arrived=t.gettext("Arrived"),
@@ -120,11 +120,10 @@ def chart_labels(t: Translator, s: stats_service.Stats) -> ChartLabels:
     )
 
 
-async def chart_png(t: Translator, s: stats_service.Stats) -> bytes:
+async def chart_png(t: Translator, d: stats_service.DailySeries) -> bytes:
     """The chart, drawn in a worker thread: the event loop keeps serving everyone else."""
-    d = s.daily
     return await asyncio.to_thread(render_daily_chart, d.days, d.arrivals, d.handovers,
-                                   chart_labels(t, s))
+                                   chart_labels(t, d))
 
 
 async def stats_command(update: Update, context: Context) -> None:
@@ -134,14 +133,20 @@ async def stats_command(update: Update, context: Context) -> None:
 
 async def show_stats(update: Update, context: Context, w: Who) -> None:
     svc = services(context)
-    result = await stats_service.stats(svc, w.user.user_id)
-    if isinstance(result, stats_service.NotAdmin):
+    daily = await stats_service.daily(svc, w.user.user_id)
+    if isinstance(daily, stats_service.NotAdmin):
         await show_menu(update, w, _not_admin_text(w))
         return
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(stats_text(w.t, result, svc.settings.tz))
-    png = await chart_png(w.t, result)
+    chart = asyncio.create_task(chart_png(w.t, daily))  # drawn while the figures are counted
+    try:
+        result = await stats_service.stats(svc, w.user.user_id)
+        assert isinstance(result, stats_service.Stats)
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_message(stats_text(w.t, result, svc.settings.tz))
+        png = await chart
+    finally:
+        chart.cancel()  # no-op once done; never leave it running after a failure
     await chat.send_photo(png, caption=w._("📈 The last 30 days: parcels arrived (blue) and "
                                            "handed over (orange) each day."))
 

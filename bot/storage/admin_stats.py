@@ -57,22 +57,15 @@ async def counts_per_range(
     return [int(row[1]) for row in await cur.fetchall()]
 
 
-async def wait_days(conn: aiosqlite.Connection, period: Range) -> tuple[int, float, float]:
-    """(handovers, average days, 90th-percentile days) from arrival to handover, for the
-    parcels handed over in ``period``. The percentile is the nearest rank (no interpolation)."""
-    params = (to_db(period[0]), to_db(period[1]))
-    cur = await conn.execute(f"SELECT COUNT(*), AVG({_WAIT}) {_HANDED_OVER_IN}", params)
-    row = await cur.fetchone()
-    assert row is not None
-    count = int(row[0])
-    if count == 0:
-        return 0, 0.0, 0.0
-    rank = -(-count * 9 // 10)  # ceil(0.9 * count), 1-based
-    cur = await conn.execute(
-        f"SELECT {_WAIT} AS d {_HANDED_OVER_IN} ORDER BY d LIMIT 1 OFFSET ?", (*params, rank - 1))
-    p90 = await cur.fetchone()
-    assert p90 is not None
-    return count, float(row[1]), float(p90[0])
+async def waits(conn: aiosqlite.Connection, period: Range) -> list[float]:
+    """Days from arrival to handover of every parcel handed over in ``period`` (any order).
+
+    One pass over the ``parcels_picked_up`` index; the caller sorts them. (An ``ORDER BY …
+    LIMIT 1 OFFSET`` for the percentile made SQLite keep a heap of 90 % of the rows: 0.8 s for
+    190,000 handovers, against 0.25 s for this and a sort in Python.)"""
+    cur = await conn.execute(f"SELECT {_WAIT} {_HANDED_OVER_IN}",
+                             (to_db(period[0]), to_db(period[1])))
+    return [row[0] for row in await cur.fetchall()]
 
 
 SHELVES = """

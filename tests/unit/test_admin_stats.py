@@ -55,13 +55,13 @@ async def test_figures_match_the_seeded_network(svc):
 
 async def test_chart_series_counts_each_local_day(svc):
     await seed_network(svc)
-    s = await stats.stats(svc, ADMIN)
-    assert isinstance(s, stats.Stats)
-    days = s.daily.days
+    d = await stats.daily(svc, ADMIN)
+    assert isinstance(d, stats.DailySeries)
+    days = d.days
     assert len(days) == 30 and days[-1] == date(2026, 11, 28)
     assert days[0] == date(2026, 10, 30)
-    arrivals = dict(zip(days, s.daily.arrivals, strict=True))
-    handovers = dict(zip(days, s.daily.handovers, strict=True))
+    arrivals = dict(zip(days, d.arrivals, strict=True))
+    handovers = dict(zip(days, d.handovers, strict=True))
     # By construction: 8 + 4 shelf parcels arrived on 26 Nov; 3 on 28 Nov plus none handed over.
     assert arrivals[date(2026, 11, 26)] == 12
     assert arrivals[date(2026, 11, 28)] == 3
@@ -73,11 +73,11 @@ async def test_chart_series_counts_each_local_day(svc):
     assert handovers[date(2026, 11, 5)] == 4
     assert handovers[date(2026, 11, 1)] == 1
     assert handovers[date(2026, 10, 31)] == 1
-    assert sum(s.daily.handovers) == len(HANDOVERS)
+    assert sum(d.handovers) == len(HANDOVERS)
     assert arrivals[date(2026, 11, 10)] == 2
     # Shelf: 8 + 4 on 26 Nov, 2 on 10 Nov, 3 on 28 Nov = 17; handed-over parcels that arrived
     # from 30 Oct on: 27, 25, 22, 21, 19 Nov, 3 on 4 Nov, 31 Oct = 9 (26 and 29 Oct are older).
-    assert sum(s.daily.arrivals) == 17 + 9
+    assert sum(d.arrivals) == 17 + 9
 
 
 async def test_empty_network_has_no_waits(svc):
@@ -85,9 +85,12 @@ async def test_empty_network_has_no_waits(svc):
     assert isinstance(s, stats.Stats)
     assert s.stores == {} and s.parcels == {}
     assert (s.waits_counted, s.wait_avg_days, s.wait_p90_days) == (0, 0.0, 0.0)
-    assert sum(s.daily.arrivals) == 0 and len(s.daily.days) == 30
+    d = await stats.daily(svc, ADMIN)
+    assert isinstance(d, stats.DailySeries)
+    assert sum(d.arrivals) == 0 and len(d.days) == 30
 
 
 async def test_not_for_others(svc):
     await seed_network(svc)
     assert isinstance(await stats.stats(svc, 501), stats.NotAdmin)
+    assert isinstance(await stats.daily(svc, 501), stats.NotAdmin)

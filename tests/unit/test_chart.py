@@ -12,24 +12,19 @@ from bot.charts import fonts
 from bot.charts.daily import HEADER, ChartLabels, render_daily_chart
 from bot.handlers.admin_stats import chart_labels
 from bot.i18n import translator
-from bot.services.stats import DailySeries, Stats
+from bot.services.stats import DailySeries
 
 DAYS = [date(2026, 10, 30) + timedelta(days=n) for n in range(30)]
 ARRIVALS = [(n * 7) % 23 for n in range(30)]
 HANDOVERS = [(n * 5) % 19 for n in range(30)]
 
 
-def _stats() -> Stats:
-    from datetime import UTC, datetime
-    return Stats(now=datetime(2026, 11, 28, 6, tzinfo=UTC), stores={}, parcels={},
-                 handovers_today=0, handovers_week=0, handovers_month=0, waits_counted=0,
-                 wait_avg_days=0.0, wait_p90_days=0.0, stores_full=0, stores_near=0, fullest=[],
-                 messages_waiting=0, undelivered=0,
-                 daily=DailySeries(DAYS, ARRIVALS, HANDOVERS))
+def _daily() -> DailySeries:
+    return DailySeries(DAYS, ARRIVALS, HANDOVERS)
 
 
 def _labels(lang: str) -> ChartLabels:
-    return chart_labels(translator(lang), _stats())
+    return chart_labels(translator(lang), _daily())
 
 
 def _texts(labels: ChartLabels) -> list[str]:
