@@ -191,7 +191,7 @@ def query_plans(path: Path) -> dict[str, list[str]]:
     queries = {
         "stores_by_status": ("SELECT status, COUNT(*) FROM stores GROUP BY status", ()),
         "parcels_by_status": ("SELECT status, COUNT(*) FROM parcels INDEXED BY "
-                              "parcels_status_store GROUP BY status", ()),
+                              "parcels_status GROUP BY status", ()),
         "per_range_count": ("SELECT COUNT(*) FROM parcels INDEXED BY parcels_picked_up "
                             "WHERE picked_up_at >= ? AND picked_up_at < ?", (a, b)),
         "waits": (f"SELECT {stats_sql._WAIT} {stats_sql._HANDED_OVER_IN}", (a, b)),

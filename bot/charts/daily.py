@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import threading
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image, ImageDraw
 
-from bot.charts import fonts
+from bot.charts import ChartLabels, fonts
 from bot.i18n.formatting import format_number
 
 WIDTH, HEIGHT, DPI = 1000, 560, 100
@@ -29,16 +28,6 @@ INK = (34, 34, 34)
 GREY = (95, 95, 95)
 
 _lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ChartLabels:
-    """Every word on the chart, already translated (and the digits already formatted)."""
-
-    title: str
-    arrived: str
-    handed_over: str
-    period: str                       # e.g. "29 Oct 2026 – 27 Nov 2026"
 
 
 def _day_label(day: date) -> str:

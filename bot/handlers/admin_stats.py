@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.charts.daily import ChartLabels, render_daily_chart
+from bot.charts import ChartLabels
 from bot.domain import FlowState
 from bot.handlers import start
 from bot.handlers.admin_texts import add_admin_commands, add_admin_menu, one_decimal, store_status
@@ -122,8 +122,13 @@ def chart_labels(t: Translator, d: stats_service.DailySeries) -> ChartLabels:
 
 async def chart_png(t: Translator, d: stats_service.DailySeries) -> bytes:
     """The chart, drawn in a worker thread: the event loop keeps serving everyone else."""
-    return await asyncio.to_thread(render_daily_chart, d.days, d.arrivals, d.handovers,
-                                   chart_labels(t, d))
+    return await asyncio.to_thread(_render, d, chart_labels(t, d))
+
+
+def _render(d: stats_service.DailySeries, labels: ChartLabels) -> bytes:
+    from bot.charts.daily import render_daily_chart  # matplotlib: loaded at the first chart
+
+    return render_daily_chart(d.days, d.arrivals, d.handovers, labels)
 
 
 async def stats_command(update: Update, context: Context) -> None:

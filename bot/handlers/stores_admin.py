@@ -312,6 +312,9 @@ async def render_status_change(ctx: outbox.RenderContext, payload: dict) -> outb
 
 
 def suspended_text(t: Translator, s: svc_stores.Suspension) -> str:
+    if not s.reason:  # suspended before reasons were recorded
+        return t.gettext("Your partner store <b>{shop}</b> ({code}) is suspended. Please contact "
+                         "the programme team.").format(shop=h(s.name), code=h(s.code))
     return t.gettext(
         "⛔ Your partner store <b>{shop}</b> ({code}) is suspended: {reason}\n"
         "You cannot receive parcels or hand them over until it is reinstated. Please contact "
@@ -339,10 +342,12 @@ async def suspended_guard(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-STORE_COMMANDS = ["receive", "pickup", "parcels", "earnings", "mystore"]
+# Receiving and handing over (and "My store"); /earnings keeps its own answer: money already
+# earned is not what a suspension stops.
+STORE_COMMANDS = ["receive", "pickup", "parcels", "mystore"]
 # The shopkeeper's buttons: menu entries, the parcel screen (not the customer's "not me", pk:nm),
 # and receiving.
-STORE_BUTTONS = (r"^1:(menu:(receive|pickup|parcels|earnings|mystore)$"
+STORE_BUTTONS = (r"^1:(menu:(receive|pickup|parcels|mystore)$"
                  r"|pk:(ok|all|rest|nf|no):|recv:)")
 
 register_flow(Flow(REASON_FLOW, on_input=on_reason))

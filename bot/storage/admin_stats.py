@@ -36,8 +36,7 @@ async def stores_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
 
 async def parcels_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
     return await _pairs(
-        conn, "SELECT status, COUNT(*) FROM parcels INDEXED BY parcels_status_store "
-              "GROUP BY status")
+        conn, "SELECT status, COUNT(*) FROM parcels INDEXED BY parcels_status GROUP BY status")
 
 
 async def counts_per_range(
@@ -70,7 +69,7 @@ async def waits(conn: aiosqlite.Connection, period: Range) -> list[float]:
 
 SHELVES = """
     WITH held AS (
-        SELECT store_id, COUNT(*) AS n FROM parcels INDEXED BY parcels_status_store
+        SELECT store_id, COUNT(*) AS n FROM parcels INDEXED BY parcels_held
         WHERE status IN ('arrived', 'to_return') GROUP BY store_id
     )
     SELECT s.code, s.shop_name, held.n AS held, s.capacity

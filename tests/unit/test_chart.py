@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
-from bot.charts import fonts
-from bot.charts.daily import HEADER, ChartLabels, render_daily_chart
+from bot.charts import ChartLabels, fonts
+from bot.charts.daily import HEADER, render_daily_chart
 from bot.handlers.admin_stats import chart_labels
 from bot.i18n import translator
 from bot.services.stats import DailySeries
@@ -98,3 +98,14 @@ def test_labels_are_shaped():
 def test_lengths_must_agree():
     with pytest.raises(ValueError):
         render_daily_chart(DAYS, ARRIVALS[:-1], HANDOVERS, _labels("en"))
+
+
+def test_the_bot_starts_without_loading_matplotlib():
+    """matplotlib is loaded at the first chart, not at start-up (benchmarks/startup.py)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, bot.app; print('matplotlib' in sys.modules, 'PIL' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
