@@ -33,7 +33,7 @@ from bot.clock import from_db
 from bot.i18n import translator
 from bot.outbox import store
 from bot.outbox.errors import Judgement, Verdict, judge
-from bot.outbox.renderers import REGISTRY, OutMessage, RenderContext
+from bot.outbox.renderers import REGISTRY, Outcome, OutMessage, RenderContext
 from bot.ratelimit import Priority, RateLimitArgs, RateLimiter
 from bot.services.audiences import effective_language
 from bot.services.context import Services
@@ -270,7 +270,7 @@ class OutboxSender:
         async def sent(conn: aiosqlite.Connection, now: datetime) -> None:
             await store.mark_done(conn, row.id, store.SENT, now, message_id=message_id)
             if on_sent is not None:
-                await on_sent(conn, row.payload, now)
+                await on_sent(conn, Outcome(row.chat_id, row.payload, now, message_id))
 
         return sent
 
@@ -310,7 +310,7 @@ class OutboxSender:
             if state == store.BLOCKED:
                 await store.mark_user_blocked(conn, row.chat_id, now)
             if on_failed is not None:
-                await on_failed(conn, row.payload, now, j.error)
+                await on_failed(conn, Outcome(row.chat_id, row.payload, now, error=j.error))
 
         return final
 
