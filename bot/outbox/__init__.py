@@ -12,9 +12,9 @@
         return outbox.OutMessage(ctx.t.gettext("...").format(...))
 """
 
-from bot.outbox.renderers import OutMessage, RenderContext, register, renderer
+from bot.outbox.renderers import Outcome, OutMessage, RenderContext, register, renderer
 from bot.outbox.store import Priority, enqueue, enqueue_many
 
 __all__ = [
-    "OutMessage", "Priority", "RenderContext", "enqueue", "enqueue_many", "register", "renderer",
+    "OutMessage", "Outcome", "Priority", "RenderContext", "enqueue", "enqueue_many", "register", "renderer",
 ]
