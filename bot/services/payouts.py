@@ -37,7 +37,7 @@ from bot.storage import payouts as repo
 CSV_HEADER = ("store_code", "shop_name", "owner_name", "mobile", "upi_id",
               "parcels_handed_over", "amount_inr")
 STATEMENT_KIND = "payout.statement"
-STATEMENT_CHUNK = 500
+STATEMENT_CHUNK = 200
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
