@@ -194,7 +194,10 @@ def query_plans(path: Path) -> dict[str, list[str]]:
                               "parcels_status GROUP BY status", ()),
         "per_range_count": ("SELECT COUNT(*) FROM parcels INDEXED BY parcels_picked_up "
                             "WHERE picked_up_at >= ? AND picked_up_at < ?", (a, b)),
-        "waits": (f"SELECT {stats_sql._WAIT} {stats_sql._HANDED_OVER_IN}", (a, b)),
+        "wait_avg": (f"SELECT COUNT(*), AVG({stats_sql._WAIT}) {stats_sql._HANDED_OVER_IN}",
+                     (a, b)),
+        "wait_p90": (f"SELECT {stats_sql._WAIT} AS d {stats_sql._HANDED_OVER_IN} "
+                     "ORDER BY d DESC LIMIT 1 OFFSET ?", (a, b, 1000)),
         "full_shelves": (stats_sql.SHELVES, (80,)),
         "payout_month_rows": (payouts_sql.MONTH_ROWS, (a, b)),
     }

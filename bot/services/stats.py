@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -69,15 +68,6 @@ class Stats:
     fullest: list[Shelf]
     messages_waiting: int     # in the outbox, not sent yet
     undelivered: int          # could not be delivered, last 7 days
-
-
-def wait_figures(waits: list[float]) -> tuple[int, float, float]:
-    """(count, average, 90th percentile by nearest rank) of the waits, in days."""
-    if not waits:
-        return 0, 0.0, 0.0
-    ordered = sorted(waits)
-    rank = -(-len(ordered) * 9 // 10)  # ceil(0.9 n), 1-based
-    return len(ordered), math.fsum(ordered) / len(ordered), ordered[rank - 1]
 
 
 def reader(svc: Services) -> ReportReader:
@@ -137,7 +127,7 @@ async def stats(svc: Services, user_id: int) -> Stats | NotAdmin:
     async def handovers():  # noqa: ANN202
         async with pool.snapshot() as conn:
             return (await repo.counts_per_range(conn, "picked_up_at", periods),
-                    await repo.waits(conn, last_30))
+                    await repo.wait_days(conn, last_30))
 
     async def shelves():  # noqa: ANN202
         async with pool.snapshot() as conn:
@@ -146,7 +136,7 @@ async def stats(svc: Services, user_id: int) -> Stats | NotAdmin:
     # Three read transactions begun together, run in parallel on their own connections.
     (stores, parcels, (waiting, undelivered)), ((today_n, week_n, month_n), waits), \
         (full, near, fullest) = await asyncio.gather(statuses(), handovers(), shelves())
-    counted, avg, p90 = wait_figures(waits)
+    counted, avg, p90 = waits
     return Stats(
         now=now, stores=stores, parcels=parcels,
         handovers_today=today_n, handovers_week=week_n, handovers_month=month_n,

@@ -56,15 +56,28 @@ async def counts_per_range(
     return [int(row[1]) for row in await cur.fetchall()]
 
 
-async def waits(conn: aiosqlite.Connection, period: Range) -> list[float]:
-    """Days from arrival to handover of every parcel handed over in ``period`` (any order).
+async def wait_days(conn: aiosqlite.Connection, period: Range) -> tuple[int, float, float]:
+    """(handovers, average days, 90th-percentile days) from arrival to handover, of the parcels
+    handed over in ``period``; the percentile by nearest rank (no interpolation).
 
-    One pass over the ``parcels_picked_up`` index; the caller sorts them. (An ``ORDER BY …
-    LIMIT 1 OFFSET`` for the percentile made SQLite keep a heap of 90 % of the rows: 0.8 s for
-    190,000 handovers, against 0.25 s for this and a sort in Python.)"""
-    cur = await conn.execute(f"SELECT {_WAIT} {_HANDED_OVER_IN}",
-                             (to_db(period[0]), to_db(period[1])))
-    return [row[0] for row in await cur.fetchall()]
+    Both from the ``parcels_picked_up`` index alone. The percentile is the (n − rank + 1)-th
+    largest: ``ORDER BY d DESC … OFFSET n − rank`` makes SQLite keep the top 10 % only, where
+    ascending order kept 90 % (0.8 s for 190,000 handovers); fetching every wait into Python
+    cost 0.4 s of CPU, these two queries 0.15 s."""
+    params = (to_db(period[0]), to_db(period[1]))
+    cur = await conn.execute(f"SELECT COUNT(*), AVG({_WAIT}) {_HANDED_OVER_IN}", params)
+    row = await cur.fetchone()
+    assert row is not None
+    count = int(row[0])
+    if count == 0:
+        return 0, 0.0, 0.0
+    rank = -(-count * 9 // 10)  # ceil(0.9 * count), 1-based from the smallest
+    cur = await conn.execute(
+        f"SELECT {_WAIT} AS d {_HANDED_OVER_IN} ORDER BY d DESC LIMIT 1 OFFSET ?",
+        (*params, count - rank))
+    p90 = await cur.fetchone()
+    assert p90 is not None
+    return count, float(row[1]), float(p90[0])
 
 
 SHELVES = """

@@ -94,3 +94,23 @@ async def test_not_for_others(svc):
     await seed_network(svc)
     assert isinstance(await stats.stats(svc, 501), stats.NotAdmin)
     assert isinstance(await stats.daily(svc, 501), stats.NotAdmin)
+
+
+@pytest.mark.parametrize(("waits", "p90"), [([3], 3), (list(range(1, 11)), 9),
+                                           (list(range(1, 21)), 18), ([2, 2, 2, 5], 5)])
+async def test_the_90th_percentile_is_the_nearest_rank(svc, waits, p90):
+    from datetime import timedelta
+
+    from tests.admin_seed import ist, parcel
+    from tests.factories import approved_store
+
+    store_id, _ = await approved_store(svc, 501)
+    picked = ist(2026, 11, 27, 10)
+    for days in waits:
+        await parcel(svc, store_id, "picked_up", arrived=picked - timedelta(days=days),
+                     picked=picked)
+    s = await stats.stats(svc, ADMIN)
+    assert isinstance(s, stats.Stats)
+    assert s.waits_counted == len(waits)
+    assert s.wait_p90_days == pytest.approx(p90)
+    assert s.wait_avg_days == pytest.approx(sum(waits) / len(waits))
