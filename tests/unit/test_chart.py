@@ -109,3 +109,18 @@ def test_the_bot_starts_without_loading_matplotlib():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+async def test_the_chart_is_drawn_off_the_event_loop():
+    """While the chart is drawn, the loop goes on serving others (the drawing is in a thread)."""
+    import asyncio
+
+    from bot.handlers.admin_stats import chart_png
+
+    chart = asyncio.create_task(chart_png(translator("hi"), _daily()))
+    served = 0
+    while not chart.done():
+        await asyncio.sleep(0)  # the loop is free: another update would be handled here
+        served += 1
+    assert served > 1
+    assert (await chart).startswith(b"\x89PNG")
