@@ -66,7 +66,6 @@ def _by_status(t: Translator, counts: dict[str, int], order: Sequence[str], labe
 
 def stats_text(t: Translator, s: stats_service.Stats, tz) -> str:  # noqa: ANN001 - tzinfo
     _ = t.gettext
-    n = t.ngettext
     lang = t.lang
     lines = [
         _("📊 <b>The network</b> — {when}").format(when=format_datetime(s.now, lang, tz)),
@@ -81,7 +80,7 @@ def stats_text(t: Translator, s: stats_service.Stats, tz) -> str:  # noqa: ANN00
             month=format_number(s.handovers_month, lang)),
     ]
     if s.waits_counted:
-        lines.append(n(
+        lines.append(t.ngettext(
             "⏱ <b>Wait from arrival to handover</b> (last 30 days, {count} parcel): "
             "average {avg} days · 90% within {p90} days",
             "⏱ <b>Wait from arrival to handover</b> (last 30 days, {count} parcels): "
@@ -93,10 +92,10 @@ def stats_text(t: Translator, s: stats_service.Stats, tz) -> str:  # noqa: ANN00
     else:
         lines.append(_("⏱ <b>Wait from arrival to handover:</b> no handovers in the last 30 days"))
     lines.append(_("🗄 <b>Shelves:</b> {full} · {near}").format(
-        full=n("{count} store full", "{count} stores full", s.stores_full).format(
+        full=t.ngettext("{count} store full", "{count} stores full", s.stores_full).format(
             count=format_number(s.stores_full, lang)),
-        near=n("{count} store nearly full ({percent}%+)",
-               "{count} stores nearly full ({percent}%+)", s.stores_near).format(
+        near=t.ngettext("{count} store nearly full ({percent}%+)",
+                        "{count} stores nearly full ({percent}%+)", s.stores_near).format(
             count=format_number(s.stores_near, lang), percent=stats_service.NEAR_PERCENT)))
     for shelf in s.fullest:
         lines.append(_("   {code} {shop}: {held} of {capacity} places").format(
