@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     # chat), and how many failed tries of one message (5xx, timeouts) before it is recorded failed.
     outbox_concurrency: int = Field(default=16, ge=1, le=128)
     outbox_max_attempts: int = Field(default=6, ge=1, le=50)
+    # Scanning photos of labels (bot/scan/): the largest file and picture accepted, the time
+    # one photo may take, and how many photos are decoded at once (threads).
+    scan_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=20 * 1024 * 1024)
+    scan_max_megapixels: float = Field(default=40.0, ge=1.0, le=100.0)
+    scan_timeout_seconds: float = Field(default=15.0, ge=1.0, le=120.0)
+    scan_workers: int = Field(default=2, ge=1, le=8)
+    # `kirana-bot playground` (and `make run` without a token): where the chat page listens.
+    playground_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -141,6 +149,16 @@ def describe_error(exc: ValidationError) -> str:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{var}: {msg}")
     return "\n".join(lines)
+
+
+class _TokenOnly(BaseSettings):
+    model_config = Settings.model_config
+    bot_token: str = ""
+
+
+def token_given() -> bool:
+    """Whether ``KIRANA_BOT_TOKEN`` is set to something (environment or .env); empty is unset."""
+    return bool(_TokenOnly().bot_token.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

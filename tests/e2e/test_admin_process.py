@@ -17,9 +17,9 @@ from babel.dates import format_skeleton
 from PIL import Image
 
 from bot.clock import to_db
+from bot.playground.botapi import FakeBotAPI
 from bot.validation import to_ascii_digits
 from tests.e2e.test_process import server, start_bot, stop_bot  # noqa: F401 - fixture
-from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +83,7 @@ async def test_stats_chart_and_payouts_from_the_command_line(server, tmp_path) -
         text, photo = await api.wait_for_messages(900, 2, timeout=60)
         assert text.text.startswith("📊 The network")
         assert "🏪 Stores: active 1" in text.text
-        png = api.file_content(photo.photo[-1]["file_id"])
+        png = api.file_content(photo.raw["photo"][-1]["file_id"])
         assert Image.open(io.BytesIO(png)).size == (1000, 560)
 
         # Last month is over: it is drawn up beside the running bot.

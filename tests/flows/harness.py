@@ -28,8 +28,8 @@ from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.i18n import LANGUAGE_NAMES
 from bot.outbox.sender import get_sender
+from bot.playground.botapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 from bot.services.context import Services
-from tests.fakebotapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 
 
 class Person:
@@ -84,8 +84,8 @@ class Person:
     async def send_sticker(self) -> list[BotMessage]:
         return await self._act(self.fake.send_sticker())
 
-    async def send_photo(self) -> list[BotMessage]:
-        return await self._act(self.fake.send_photo())
+    async def send_photo(self, caption: str | None = None, **kwargs: Any) -> list[BotMessage]:
+        return await self._act(self.fake.send_photo(caption, **kwargs))
 
     def callback_answers(self) -> list[Any]:
         return self.fake.callback_answers()
@@ -148,11 +148,19 @@ class Harness:
         assert self.app is not None, "call start() first"
         self.api.drop_pending_updates()
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait for work an update started in the background (photos being decoded), then
+        for the outbox to send everything due now (notices, receipts, alerts)."""
+        scanner = self.svc.extras.get("scanner") if self.app is not None else None
+        if scanner is not None:
+            await scanner.drain()
         await self.drain()
 
     async def drain(self) -> None:
         """Until the outbox has sent everything due now (notices, receipts, alerts)."""
-        sender = get_sender(self.svc)
+        sender = get_sender(self.svc) if self.app is not None else None
         if sender is not None:
             await sender.drain()
 
@@ -163,7 +171,7 @@ class Harness:
         await asyncio.gather(
             *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
         )
-        await self.drain()
+        await self.settle()
 
     def person_for(self, user_id: int) -> Person:
         return self._people[user_id]

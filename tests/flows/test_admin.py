@@ -77,7 +77,7 @@ async def test_stats_with_a_chart_in_the_admins_language(h: Harness, lang: str) 
     for line in STATS_LINES[lang]:
         assert line in text.text.split("\n"), (line, text.text)
     assert photo.kind == "photo" and photo.caption.startswith(CAPTIONS[lang])
-    png = h.api.file_content(photo.photo[-1]["file_id"])
+    png = h.api.file_content(photo.raw["photo"][-1]["file_id"])
     assert Image.open(io.BytesIO(png)).format == "PNG"
 
 

@@ -34,6 +34,7 @@ DEFAULT_TOKEN = "123456789:AAFakeBotApiTokenForTests-0123456789"
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024  # getFile refuses bigger files
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_BUTTONS = 100
 MAX_CALLBACK_ANSWER_LENGTH = 200
@@ -200,7 +201,6 @@ class BotMessage:
     caption: str | None = None
     document: JSON | None = None
     location: JSON | None = None
-    photo: list[JSON] | None = None  # PhotoSize list, largest last (sendPhoto)
     history: list[MessageVersion] = field(default_factory=list)
     deleted: bool = False
     edit_date: int | None = None
@@ -524,6 +524,13 @@ def _markup_kind(markup: JSON | None) -> str | None:
     return None
 
 
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG (from its header); other images are taken as 320 x 320."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return 320, 320
+
+
 # --------------------------------------------------------------------------- users
 
 
@@ -665,18 +672,30 @@ class FakeUser:
         }
         return self.api._enqueue_user_message(self, {"sticker": sticker})
 
-    def send_photo(self, caption: str | None = None) -> JSON:
-        stored = self.api._store_file(
-            b"\xff\xd8\xff\xe0fakejpeg", None, "image/jpeg", folder="photos"
-        )
-        size = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": 90,
-            "height": 90,
-            "file_size": stored.file_size,
-        }
-        message: JSON = {"photo": [size]}
+    def send_photo(
+        self,
+        caption: str | None = None,
+        *,
+        content: bytes = b"\xff\xd8\xff\xe0fakejpeg",
+        width: int = 90,
+        height: int = 90,
+        thumbnail: bytes | None = None,
+    ) -> JSON:
+        """Send a photo. Like Telegram, ``photo`` lists the sizes smallest first: a
+        ``thumbnail`` (when given, 90 px) and then ``content`` at ``width`` x ``height``."""
+        sizes = []
+        for data, w, h in ([(thumbnail, 90, 90)] if thumbnail is not None else []) + [
+            (content, width, height)
+        ]:
+            stored = self.api._store_file(data, None, "image/jpeg", folder="photos")
+            sizes.append({
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": w,
+                "height": h,
+                "file_size": stored.file_size,
+            })
+        message: JSON = {"photo": sizes}
         if caption:
             message["caption"] = caption
         return self.api._enqueue_user_message(self, message)
@@ -1051,7 +1070,7 @@ class FakeBotAPI:
 
     @property
     def delivered_count(self) -> int:
-        """Messages successfully created by the bot (sendMessage/sendLocation/sendDocument)."""
+        """Messages successfully created by the bot (sendMessage/Location/Document/Photo)."""
         return sum(self.delivered.values())
 
     def delivery_report(self, chat_ids: Iterable[int]) -> DeliveryReport:
@@ -1073,6 +1092,9 @@ class FakeBotAPI:
 
     def file_content(self, file_id: str) -> bytes:
         return self._files[file_id].content
+
+    def stored_file(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
 
     def clear_records(self) -> None:
         """Forget recorded requests, counters and deliveries (state is kept)."""
@@ -1427,7 +1449,6 @@ class FakeBotAPI:
             caption=(extra or {}).get("caption"),
             document=(extra or {}).get("document"),
             location=(extra or {}).get("location"),
-            photo=(extra or {}).get("photo"),
         )
         self._messages.setdefault(chat_id, []).append(message)
         self._by_id[(chat_id, message_id)] = message
@@ -1780,13 +1801,13 @@ class FakeBotAPI:
         return message.raw
 
     def _send_photo(self, params: dict[str, Any]) -> JSON:
-        """An uploaded photo is kept as sent (``file_content``); one PhotoSize describes it."""
         photo = params.get("photo")
         if isinstance(photo, str) and photo.startswith("attach://"):
             photo = params.get(photo[len("attach://") :])
         if isinstance(photo, UploadedFile):
-            stored = self._store_file(photo.content, photo.filename, photo.mime_type,
-                                      folder="photos")
+            if not photo.content:
+                raise _bad_request("IMAGE_PROCESS_FAILED")
+            stored = self._store_file(photo.content, None, "image/jpeg", folder="photos")
         elif isinstance(photo, str) and photo in self._files:
             stored = self._files[photo]
         elif isinstance(photo, str) and photo:
@@ -1805,12 +1826,13 @@ class FakeBotAPI:
         markup = parse_reply_markup(params.get("reply_markup"))
         user = self._writable_chat(params)
         flood_time = self._check_flood("sendphoto", user.user_id)
-        size: JSON = {
+        width, height = _image_size(stored.content)
+        size = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": stored.file_size,
-            "width": 0,
-            "height": 0,
+            "width": width,
+            "height": height,
         }
         extra: JSON = {"photo": [size]}
         if caption:
@@ -1900,6 +1922,8 @@ class FakeBotAPI:
         stored = self._files.get(file_id)
         if stored is None:
             raise _bad_request("invalid file_id")
+        if stored.file_size > MAX_DOWNLOAD_SIZE:
+            raise _bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
