@@ -25,6 +25,7 @@ from bot.handlers import (
     applications,
     broadcast,
     customer,
+    deliveries,
     earnings,
     errors,
     manifest_upload,
@@ -66,6 +67,7 @@ FEATURES: list = [
     pickup,
     earnings,
     broadcast,
+    deliveries,
 ]
 
 
