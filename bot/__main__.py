@@ -27,13 +27,12 @@ def _settings(**overrides: object) -> Settings:
 def run_bot(settings: Settings) -> None:
     """Long-poll the Bot API at ``settings.api_base_url`` until stopped (Ctrl+C, SIGTERM)."""
     logging_setup.configure(settings.log_level, settings.token)
-    from telegram import Update
-
     from bot.app import build_application
+    from bot.inbox.runner import serve
 
     app = build_application(settings)
     log.info("starting (polling %s)", settings.api_base_url.split("/bot")[0])
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    asyncio.run(serve(app, settings))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     # chat), and how many failed tries of one message (5xx, timeouts) before it is recorded failed.
     outbox_concurrency: int = Field(default=16, ge=1, le=128)
     outbox_max_attempts: int = Field(default=6, ge=1, le=50)
+    # Updates handled at the same time (different chats; one chat's updates are always handled
+    # in order), and how long handled updates stay in the inbox (over Telegram's 24 h, so that
+    # an update delivered again is recognised).
+    update_concurrency: int = Field(default=16, ge=1, le=256)
+    inbox_keep_hours: int = Field(default=48, ge=25, le=24 * 30)
+    # How long a reply to the person being answered is retried on 5xx, timeouts and
+    # connection resets before it is recorded as undelivered.
+    reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)
     # Scanning photos of labels (bot/scan/): the largest file and picture accepted, the time
     # one photo may take, and how many photos are decoded at once (threads).
     scan_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=20 * 1024 * 1024)
