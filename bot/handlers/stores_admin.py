@@ -347,8 +347,8 @@ async def suspended_guard(update: Update, context: Context) -> None:
 STORE_COMMANDS = ["receive", "pickup", "parcels", "mystore"]
 # The shopkeeper's buttons: menu entries, the parcel screen (not the customer's "not me", pk:nm),
 # and receiving.
-STORE_BUTTONS = (r"^1:(menu:(receive|pickup|parcels|mystore)$"
-                 r"|pk:(ok|all|rest|nf|no):|recv:)")
+STORE_BUTTONS = (r"^1:menu:(receive|pickup|parcels|mystore)$", r"^1:pk:(ok|all|rest|nf|no):",
+                 r"^1:recv:")
 
 register_flow(Flow(REASON_FLOW, on_input=on_reason))
 start.MENU_ACTIONS["stores"] = stores_menu_action
@@ -359,7 +359,7 @@ add_admin_menu((N_("🏪 Stores"), "stores"))
 def register(app: Application) -> None:
     app.add_handler(CommandHandler(STORE_COMMANDS, suspended_guard, filters=PRIVATE),
                     group=GUARD_GROUP)
-    app.add_handler(CallbackQueryHandler(suspended_guard, pattern=STORE_BUTTONS),
-                    group=GUARD_GROUP)
+    for buttons in STORE_BUTTONS:
+        app.add_handler(CallbackQueryHandler(suspended_guard, pattern=buttons), group=GUARD_GROUP)
     app.add_handler(CommandHandler("stores", stores_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(stores_button, pattern=pattern(FEATURE)))
