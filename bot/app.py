@@ -45,6 +45,7 @@ from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
 from bot.inbox.replies import ReplyingRateLimiter
+from bot.ops.update_log import LoggingApplication, instrument_handlers
 from bot.outbox.sender import EXTRAS_KEY as OUTBOX_KEY
 from bot.outbox.sender import OutboxSender
 from bot.outbox.sender import get_sender as get_outbox_sender
@@ -149,6 +150,7 @@ def build_application(
             retry_seconds=settings.reply_retry_seconds))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .application_class(LoggingApplication)
     )
     if request is not None:
         builder = builder.request(request)
@@ -156,4 +158,5 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
     register_handlers(app)
+    instrument_handlers(app)
     return app
