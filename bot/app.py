@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
+    admin_stats,
     applications,
     broadcast,
     customer,
@@ -31,12 +32,14 @@ from bot.handlers import (
     manifest_upload,
     onboarding,
     parcel_admin,
+    payouts,
     pickup,
     receive,
     router,
     scan,
     show_qr,
     start,
+    stores_admin,
 )
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
@@ -69,6 +72,9 @@ FEATURES: list = [
     pickup,
     earnings,
     broadcast,
+    admin_stats,
+    stores_admin,
+    payouts,
     deliveries,
 ]
 
