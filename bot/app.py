@@ -22,20 +22,24 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
+    admin_stats,
     applications,
     broadcast,
     customer,
+    deliveries,
     earnings,
     errors,
     manifest_upload,
     onboarding,
     parcel_admin,
+    payouts,
     pickup,
     receive,
     router,
     scan,
     show_qr,
     start,
+    stores_admin,
 )
 from bot.handlers.bot_profile import set_descriptions
 from bot.handlers.callbacks import pattern
@@ -43,6 +47,9 @@ from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
 from bot.inbox.replies import ReplyingRateLimiter
 from bot.ops.update_log import LoggingApplication, instrument_handlers
+from bot.outbox.sender import EXTRAS_KEY as OUTBOX_KEY
+from bot.outbox.sender import OutboxSender
+from bot.outbox.sender import get_sender as get_outbox_sender
 from bot.services.context import Services
 from bot.storage import users as users_repo
 from bot.storage.db import Database
@@ -66,6 +73,10 @@ FEATURES: list = [
     pickup,
     earnings,
     broadcast,
+    admin_stats,
+    stores_admin,
+    payouts,
+    deliveries,
 ]
 
 
@@ -107,6 +118,11 @@ def build_application(
                 await users_repo.record_undelivered(svc.db, chat_id, text, error, svc.clock.now())
 
             limiter.record = record
+        # The outbox sender first: features may enqueue messages at start-up.
+        sender = OutboxSender(app.bot, svc, concurrency=settings.outbox_concurrency,
+                              max_attempts=settings.outbox_max_attempts)
+        svc.extras[OUTBOX_KEY] = sender
+        await sender.start()
         await set_default_commands(app.bot)
         await set_descriptions(app.bot)
         for feature in FEATURES:
@@ -120,6 +136,9 @@ def build_application(
                 await feature.on_shutdown(app)
         svc: Services | None = app.bot_data.pop(SERVICES_KEY, None)
         if svc is not None:
+            sender = get_outbox_sender(svc)
+            if sender is not None:
+                await sender.close()
             await svc.db.close()
 
     builder = (

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # how often the admin's progress message is edited.
     broadcast_concurrency: int = Field(default=8, ge=1, le=64)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # The outbox (bot/outbox/, docs/outbox.md): messages to others in flight at once (one per
+    # chat), and how many failed tries of one message (5xx, timeouts) before it is recorded failed.
+    outbox_concurrency: int = Field(default=16, ge=1, le=128)
+    outbox_max_attempts: int = Field(default=6, ge=1, le=50)
     # Updates handled at the same time (different chats; one chat's updates are always handled
     # in order), and how long handled updates stay in the inbox (over Telegram's 24 h, so that
     # an update delivered again is recognised).

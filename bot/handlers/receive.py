@@ -12,12 +12,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot import outbox
 from bot.domain import FlowState
 from bot.handlers import start
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
-from bot.handlers.delivery import notify_admins
-from bot.handlers.notices import notify_customers
 from bot.handlers.parcel_texts import (
     REFUSE_REASON_BUTTONS,
     REFUSE_REASON_LABELS,
@@ -149,8 +148,9 @@ async def record_ids(update: Update, context: Context, w: Who, text: str) -> Non
         await _send(update, "\n\n".join([
             _bad_lines_text(w.t, report), w._("Please send the tracking ids again.")]))
         return
-    sent, _failed = await notify_customers(context.bot, svc, report.phones)
-    summary = render_report(w.t, report, told=min(sent, len(report.ids(Outcome.ARRIVED))))
+    # The notices were queued in the outbox with the arrival; the sender delivers them.
+    summary = render_report(w.t, report,
+                            told=min(report.queued, len(report.ids(Outcome.ARRIVED))))
     unknown = report.ids(Outcome.UNKNOWN)
     if unknown:
         await start_flow(context, w.user.user_id, FLOW, "unknown", {"queue": unknown})
@@ -266,10 +266,7 @@ async def on_unknown_phone(
     if not isinstance(result, Registered):
         await _send(update, _phone_problem(w, result), _skip_markup(w, queue[0]))
         return
-    told = 0
-    if result.phone is not None:
-        told, _failed = await notify_customers(context.bot, svc, [result.phone])
-    await _send(update, _registered_text(w, result, told))
+    await _send(update, _registered_text(w, result, result.queued))
     if result.result.outcome is Outcome.STORE_FULL:
         rest = queue[1:]
         text = w._("Your shelf is full now.")
@@ -371,25 +368,22 @@ async def _refuse(
         await _leave(update, context, w, w._(
             "{tracking} cannot be refused any more; nothing changed.").format(tracking=tracking))
         return
-    await _tell_admins_refused(context, result)
+    # The admins' alert was queued in the outbox with the refusal.
     await _leave(update, context, w, w._(
         "🚫 {tracking} refused and recorded. Give it back to the courier. The customer will not "
         "be told it arrived.").format(tracking=tracking))
 
 
-async def _tell_admins_refused(context: Context, refused: Refused) -> None:
-    store = refused.store
-    assert store is not None
-
-    def render(t: Translator) -> str:
-        label = REFUSE_REASON_LABELS.get(refused.reason)
-        reason = t.gettext(label) if label else h(refused.note)
-        return t.gettext("🚫 Store {code} ({store}) refused parcel <code>{tracking}</code> at "
-                         "arrival: {reason}.").format(
-            code=h(store.code), store=h(store.name), tracking=h(refused.tracking_id),
-            reason=reason)
-
-    await notify_admins(context.bot, services(context), render)
+@outbox.renderer(arrival.REFUSED_ALERT)
+async def render_refused_alert(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    t = ctx.t
+    label = REFUSE_REASON_LABELS.get(payload["reason"])
+    reason = t.gettext(label) if label else h(payload["note"])
+    return outbox.OutMessage(t.gettext(
+        "🚫 Store {code} ({store}) refused parcel <code>{tracking}</code> at arrival: "
+        "{reason}.").format(
+        code=h(payload["store_code"]), store=h(payload["store_name"]),
+        tracking=h(payload["tracking_id"]), reason=reason))
 
 
 # ---------------------------------------------------------------------------- buttons

@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.i18n import LANGUAGE_NAMES
 from bot.inbox import INBOX_KEY, Inbox, Sealer, current_chat
+from bot.outbox.sender import get_sender
 from bot.playground.botapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 from bot.services.context import Services
 
@@ -165,10 +166,18 @@ class Harness:
         await self.settle()
 
     async def settle(self) -> None:
-        """Wait for work an update started in the background (photos being decoded)."""
+        """Wait for work an update started in the background (photos being decoded), then
+        for the outbox to send everything due now (notices, receipts, alerts)."""
         scanner = self.svc.extras.get("scanner") if self.app is not None else None
         if scanner is not None:
             await scanner.drain()
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Until the outbox has sent everything due now (notices, receipts, alerts)."""
+        sender = get_sender(self.svc) if self.app is not None else None
+        if sender is not None:
+            await sender.drain()
 
     async def replay(self, update: dict[str, Any]) -> None:
         """Handle ``update`` again, as the next start-up does after a kill mid-update."""

@@ -2,7 +2,8 @@
 
     POST /_control/users_bulk      {"first_id", "count", "language_code"?}  register chats
     POST /_control/configure       {"flood": {"global_per_second", "per_chat_interval"} | null,
-                                    "faults": {"p429", "p403", "p5xx", "retry_after", "seed"}}
+                                    "faults": {"p429", "p403", "p5xx", "retry_after", "seed",
+                                               "p_hang", "p_reset", "hang_seconds"}}
     GET  /_control/stats           counts per method, deliveries, flood violations, faults
     POST /_control/delivery_report {"first_id", "count"}: missing / duplicated / unexpected
     POST /_control/send_timeline   {"first_id", "count"}: when the chats' messages arrived,
@@ -23,7 +24,7 @@ from .core import FakeBotAPI, WaitTimeout
 
 ACTIONS = frozenset(
     {"users_bulk", "configure", "stats", "delivery_report", "send_timeline", "wait_messages",
-     "clear_records"}
+     "clear_records", "send_times"}
 )
 
 
@@ -67,6 +68,12 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
                 retry_after=int(faults.get("retry_after", 1)),
                 seed=faults.get("seed"),
             )
+            api.set_network_faults(
+                p_hang=float(faults.get("p_hang", 0)),
+                p_reset=float(faults.get("p_reset", 0)),
+                hang_seconds=float(faults.get("hang_seconds", 8)),
+                seed=faults.get("seed"),
+            )
         return True
     if name == "stats":
         kinds = Counter(v.kind for v in api.flood_violation_log)
@@ -76,6 +83,7 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
             "delivered": api.delivered_count,
             "flood_violations": api.flood_violations,
             "flood_kinds": dict(kinds),
+            "flood_chats": dict(Counter(str(v.chat_id) for v in api.flood_violation_log)),
             "injected": dict(injected),
         }
     if name == "delivery_report":
@@ -101,6 +109,9 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
             "max_in_any_second": max_in_window(every),
             "refused_429": sum(1 for r in api.requests if r.status == 429),
         }
+    if name == "send_times":
+        return sorted(r.time for r in api.requests
+                      if r.method == "sendMessage" and r.status == 200)
     if name == "wait_messages":
         chat_id = int(args["chat_id"])
         try:

@@ -198,7 +198,12 @@ class FakeBotAPIServer:
                 keep_alive = (
                     connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
                 )
-                status, content_type, payload = await self._route(verb, target, headers, body)
+                try:
+                    status, content_type, payload = await self._route(
+                        verb, target, headers, body)
+                except ConnectionReset:
+                    writer.transport.abort()  # no answer: the client sees a reset
+                    break
                 writer.write(self._response(status, payload, content_type, keep_alive=keep_alive))
                 await writer.drain()
                 if not keep_alive:

@@ -106,6 +106,13 @@ class FakeRequest(BaseRequest):
                     status, answer = await asyncio.wait_for(call, timeout)
                 except TimeoutError as exc:
                     raise TimedOut from exc
+            elif timeout is not None and self._api.network_faults_on:
+                # Random hangs (set_network_faults): like a real client, stop waiting after the
+                # read timeout while the server goes on (a hung request may still deliver).
+                try:
+                    status, answer = await asyncio.wait_for(asyncio.shield(call), timeout)
+                except TimeoutError as exc:
+                    raise TimedOut from exc
             else:
                 status, answer = await call
         except ConnectionReset as exc:
