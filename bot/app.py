@@ -7,6 +7,7 @@ buttons come first, then the catch-alls (unknown command, free text, stale butto
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -19,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
     applications,
@@ -32,12 +33,14 @@ from bot.handlers import (
     parcel_admin,
     pickup,
     receive,
+    returns,
     router,
     start,
 )
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
+from bot.jobs import holding_sweep
 from bot.ratelimit import RateLimiter
 from bot.services.context import Services
 from bot.storage.db import Database
@@ -58,7 +61,9 @@ FEATURES: list = [
     parcel_admin,
     pickup,
     earnings,
+    returns,
     broadcast,
+    holding_sweep,
 ]
 
 
@@ -88,7 +93,9 @@ def build_application(
     clock: Clock | None = None,
 ) -> Application:
     """The whole bot, ready for ``run_polling`` (or ``initialize`` + ``process_update``)."""
-    the_clock = clock or SystemClock()
+    the_clock = clock or (
+        OffsetClock(timedelta(seconds=settings.clock_offset_seconds))
+        if settings.clock_offset_seconds else SystemClock())
 
     async def post_init(app: Application) -> None:
         db = await Database.open(settings.db_path)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Kolkata"
     hold_days: int = Field(default=7, ge=1, le=60)
     reminder_days: int = Field(default=2, ge=0, le=30)
+    # Hour of the day (programme's time zone) from which shopkeepers get the morning summary.
+    summary_hour: int = Field(default=9, ge=0, le=23)
     fee_paise: int = Field(default=1000, ge=0, le=10_000_000)
     log_level: str = "INFO"
     # Key for the pickup-code hashes; derived from the bot token when unset. Set it in
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     # how often the admin's progress message is edited.
     broadcast_concurrency: int = Field(default=8, ge=1, le=64)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # TEST ONLY: the bot's clock runs this many seconds ahead of the machine's, so an
+    # end-to-end test can cross a last day without waiting for it. Never set in production.
+    clock_offset_seconds: float = Field(default=0.0, ge=0, le=400 * 86400)
 
     @field_validator("bot_token")
     @classmethod

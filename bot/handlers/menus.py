@@ -31,6 +31,7 @@ MENU: dict[Role, list[MenuEntry]] = {
         MenuEntry(N_("📥 Receive parcels"), "receive"),
         MenuEntry(N_("📦 Hand over a parcel"), "pickup"),
         MenuEntry(N_("📋 Parcels waiting"), "parcels"),
+        MenuEntry(N_("↩️ Returns"), "returns"),
         MenuEntry(N_("💰 Earnings"), "earnings"),
         MenuEntry(N_("🏪 My store"), "mystore"),
     ],

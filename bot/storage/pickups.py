@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -38,6 +38,7 @@ class ParcelRow:
     arrived_at: datetime | None
     picked_up_at: datetime | None
     picked_up_by: int | None
+    last_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def _parcel(row: aiosqlite.Row) -> ParcelRow:
         arrived_at=from_db(row["arrived_at"]) if row["arrived_at"] else None,
         picked_up_at=from_db(row["picked_up_at"]) if row["picked_up_at"] else None,
         picked_up_by=row["picked_up_by"],
+        last_day=date.fromisoformat(row["last_day"]) if row["last_day"] else None,
     )
 
 
