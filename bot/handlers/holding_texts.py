@@ -2,14 +2,17 @@
 
 Each renderer takes the recipient's :class:`Translator` (chosen when the message is sent, so a
 language changed in between is honoured) and the JSON payload the service queued, and returns
-HTML. Nothing here touches the database.
+HTML. They are registered with the outbox at import; only the reminder reads the database at
+send time (a parcel collected meanwhile is left out; all collected → nothing is sent).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 
+from bot import outbox
 from bot.handlers.context import h
 from bot.handlers.parcel_texts import id_list
 from bot.i18n import Translator
@@ -120,3 +123,32 @@ RENDERERS: dict[str, Callable[[Translator, dict], str]] = {
     kinds.RETURNED: render_returned,
     kinds.SUMMARY: render_summary,
 }
+
+
+async def _still_waiting(ctx: outbox.RenderContext, payload: dict) -> dict | None:
+    """A reminder about parcels that were collected meanwhile says only what still waits."""
+    ids = [int(i) for i in payload.get("parcel_ids", [])]
+    if not ids:
+        return payload
+    rows = await ctx.svc.db.fetchall(
+        "SELECT tracking_id FROM parcels WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND status = 'arrived' ORDER BY tracking_id", (json.dumps(ids),))
+    if not rows:
+        return None
+    return {**payload, "tracking": [r[0] for r in rows]}
+
+
+def _register(kind: str, render: Callable[[Translator, dict], str]) -> None:
+    async def send_time(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage | None:
+        if kind == kinds.REMINDER:
+            fresh = await _still_waiting(ctx, payload)
+            if fresh is None:
+                return None  # all collected since: nothing to remind of (the row is dropped)
+            payload = fresh
+        return outbox.OutMessage(render(ctx.t, payload))
+
+    outbox.register(kind, send_time)
+
+
+for _kind, _render in RENDERERS.items():
+    _register(_kind, _render)

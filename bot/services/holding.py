@@ -127,6 +127,7 @@ async def _claim_reminders(
                 await messages.queue(conn, chat_id=user_id, kind=messages.REMINDER, now=now,
                                      payload={
                                          "tracking": [c.tracking_id for c in claimed],
+                                         "parcel_ids": [c.id for c in claimed],
                                          "last_day": day.isoformat(),
                                          "store": store_payload(store),
                                      })

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot import outbox
+
 REMINDER = "holding.reminder"          # customer: last day coming
 EXPIRED = "holding.expired"            # customer: not collected in time, goes back
 RETURNS_DUE = "holding.returns_due"    # shopkeeper: give these back to the courier
@@ -20,9 +22,18 @@ SUMMARY = "holding.summary"            # shopkeeper: the morning summary
 
 KINDS = (REMINDER, EXPIRED, RETURNS_DUE, RETURNED, SUMMARY)
 
+# Reminders and summaries are routine; what changed a parcel's fate goes with the notices.
+PRIORITY = {
+    REMINDER: outbox.Priority.ROUTINE,
+    SUMMARY: outbox.Priority.ROUTINE,
+    EXPIRED: outbox.Priority.NOTICE,
+    RETURNS_DUE: outbox.Priority.NOTICE,
+    RETURNED: outbox.Priority.NOTICE,
+}
+
 
 async def queue(
     conn: aiosqlite.Connection, *, chat_id: int, kind: str, payload: dict, now: datetime
-) -> int:
-    """Queue one message in the caller's transaction; returns the outbox row id."""
-    raise NotImplementedError
+) -> int | None:
+    """Queue one message in the caller's transaction (the claim that makes it owed)."""
+    return await outbox.enqueue(conn, chat_id, kind, payload, now=now, priority=PRIORITY[kind])
