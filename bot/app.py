@@ -41,6 +41,9 @@ from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
 from bot.jobs import holding_sweep
+from bot.outbox.sender import EXTRAS_KEY as OUTBOX_KEY
+from bot.outbox.sender import OutboxSender
+from bot.outbox.sender import get_sender as get_outbox_sender
 from bot.ratelimit import RateLimiter
 from bot.services.context import Services
 from bot.storage.db import Database
@@ -99,7 +102,13 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         db = await Database.open(settings.db_path)
-        app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, clock=the_clock)
+        svc = Services(settings=settings, db=db, clock=the_clock)
+        app.bot_data[SERVICES_KEY] = svc
+        # The outbox sender first: features may enqueue messages at start-up.
+        sender = OutboxSender(app.bot, svc, concurrency=settings.outbox_concurrency,
+                              max_attempts=settings.outbox_max_attempts)
+        svc.extras[OUTBOX_KEY] = sender
+        await sender.start()
         await set_default_commands(app.bot)
         for feature in FEATURES:
             if hasattr(feature, "on_startup"):
@@ -112,6 +121,9 @@ def build_application(
                 await feature.on_shutdown(app)
         svc: Services | None = app.bot_data.pop(SERVICES_KEY, None)
         if svc is not None:
+            sender = get_outbox_sender(svc)
+            if sender is not None:
+                await sender.close()
             await svc.db.close()
 
     builder = (

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # how often the admin's progress message is edited.
     broadcast_concurrency: int = Field(default=8, ge=1, le=64)
     broadcast_progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    # The outbox (bot/outbox/, docs/outbox.md): messages to others in flight at once (one per
+    # chat), and how many failed tries of one message (5xx, timeouts) before it is recorded failed.
+    outbox_concurrency: int = Field(default=16, ge=1, le=128)
+    outbox_max_attempts: int = Field(default=6, ge=1, le=50)
     # TEST ONLY: the bot's clock runs this many seconds ahead of the machine's, so an
     # end-to-end test can cross a last day without waiting for it. Never set in production.
     clock_offset_seconds: float = Field(default=0.0, ge=0, le=400 * 86400)

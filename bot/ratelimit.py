@@ -77,6 +77,9 @@ class RateLimitArgs:
 
     priority: Priority = Priority.INTERACTIVE
     retry_429: bool = True
+    # Among bulk requests, a lower rank goes first (the outbox: receipts and alerts 0, arrival
+    # notices 1, reminders 2; broadcasts 9), then first come first served.
+    rank: int = 0
     before_send: Callable[[], Awaitable[None]] | None = None
 
 
@@ -169,6 +172,7 @@ class _Chat:
 
 @dataclass(slots=True, eq=False)
 class _BulkRequest:
+    rank: int
     seq: int
     chat: int | None
     fut: asyncio.Future[None]
@@ -339,7 +343,8 @@ class RateLimiter(BaseRateLimiter[RateLimitArgs]):
     # ------------------------------------------------------------------ bulk
 
     async def _bulk_request(self, callback, args, kwargs, chat, opts):  # noqa: ANN001, ANN202
-        request = _BulkRequest(next(self._bulk_seq), chat, asyncio.get_running_loop().create_future())
+        request = _BulkRequest(
+            opts.rank, next(self._bulk_seq), chat, asyncio.get_running_loop().create_future())
         attempt = 0
         while True:
             if self._closed:
@@ -378,7 +383,7 @@ class RateLimiter(BaseRateLimiter[RateLimitArgs]):
             return result
 
     def _enqueue_bulk(self, request: _BulkRequest) -> None:
-        bisect.insort(self._bulk, request, key=lambda r: r.seq)
+        bisect.insort(self._bulk, request, key=lambda r: (r.rank, r.seq))
         self._bulk_changed.set()
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = asyncio.get_running_loop().create_task(

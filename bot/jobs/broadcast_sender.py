@@ -30,7 +30,6 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -39,6 +38,7 @@ from bot.clock import to_db
 from bot.handlers import broadcast_views as views
 from bot.handlers.delivery import deliver
 from bot.i18n import LANGUAGES, translator
+from bot.outbox.errors import fate_known
 from bot.ratelimit import Priority, RateLimitArgs, RateLimiter, RateLimiterClosed, retry_seconds
 from bot.services.audiences import effective_language
 from bot.services.broadcast import Counts
@@ -54,6 +54,7 @@ NETWORK_BACKOFF = (0.5, 1.5, 4.0)   # then failed
 MAX_REFUSALS = 20                   # 429s for one message before it is recorded as failed
 OUTAGE_AFTER = 10                   # network errors in a row that mean "Telegram unreachable"
 OUTAGE_MAX_PAUSE = 60.0
+BROADCAST_RANK = 9                  # last in the limiter's bulk lane, after the outbox
 
 
 class _Halt(Exception):
@@ -69,20 +70,6 @@ class _Row:
     blocked: bool
     attempts: int = 0
     refusals: int = 0
-
-
-def fate_known(exc: NetworkError) -> bool:
-    """True when Telegram certainly did not act on the request, so sending again is safe.
-
-    An HTTP answer (5xx, 502) or a connection that was never made: known. A request that was
-    written but whose answer never came (read timeout, connection reset mid-answer): unknown.
-    """
-    if isinstance(exc, RateLimiterClosed):
-        return True
-    cause = exc.__cause__
-    if not isinstance(cause, httpx.HTTPError):
-        return True
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 class RowWriter:
@@ -424,6 +411,7 @@ class BroadcastSender:
         args = RateLimitArgs(
             priority=Priority.BULK,
             retry_429=False,
+            rank=BROADCAST_RANK,
             before_send=partial(self._mark_sending, run, row),
         )
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -47,6 +47,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._commit_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -110,6 +111,20 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+        for listener in self._commit_listeners:
+            listener()
+
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        """Called (synchronously, after the lock is released) when a transaction commits.
+
+        The outbox sender uses it to look for new rows as soon as the change that wrote
+        them is committed; a rolled-back transaction calls nothing.
+        """
+        self._commit_listeners.append(listener)
+
+    def remove_commit_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._commit_listeners:
+            self._commit_listeners.remove(listener)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:

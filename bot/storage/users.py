@@ -81,7 +81,13 @@ async def mark_blocked(db: Database, chat_id: int, now: datetime) -> None:
 async def record_undelivered(
     db: Database, chat_id: int, text: str, error: str, now: datetime
 ) -> None:
+    """A reply that could not be sent: recorded with the outbox's final failures (one place).
+
+    ``text`` must not hold a readable pickup code (pass a masked copy).
+    """
     await db.execute(
-        "INSERT INTO undelivered (chat_id, text, error, at) VALUES (?, ?, ?, ?)",
-        (chat_id, text, error, to_db(now)),
+        "INSERT INTO outbox (chat_id, kind, payload, priority, not_before, attempts, state, "
+        "error, created_at, done_at) VALUES (?, 'text', json_object('text', ?), 0, ?, 1, "
+        "'failed', ?, ?, ?)",
+        (chat_id, text, to_db(now), error, to_db(now), to_db(now)),
     )

@@ -182,7 +182,8 @@ async def test_a_notice_to_someone_else_during_shutdown_is_recorded_not_raised(
     svc, bot = harness.svc, harness.app.bot
     await bot.shutdown()  # the HTTP client closes, as at the end of run_polling
     assert await deliver(bot, svc, 101, "Your parcel has arrived") is None
-    row = await svc.db.fetchone("SELECT chat_id, text, error FROM undelivered")
+    row = await svc.db.fetchone(
+        "SELECT chat_id, payload ->> '$.text' AS text, error FROM outbox WHERE state = 'failed'")
     assert (row["chat_id"], row["text"]) == (101, "Your parcel has arrived")
     assert "stopping" in row["error"]
     await bot.initialize()

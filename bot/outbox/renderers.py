@@ -1,0 +1,101 @@
+"""What each kind of outbox message says: one renderer per kind, registered by its feature.
+
+A renderer runs when the row is about to be sent, with the recipient's language at that moment,
+and returns the message, or None when there is nothing to say any more (the row is "dropped").
+It may read the database (``ctx.svc``) and may write in its own transaction (an arrival notice
+issues the pickup code here, so no readable code ever sits in the outbox).
+
+Optional hooks run in the same transaction that records the outcome: ``on_sent`` (e.g. mark a
+parcel "notified") and ``on_failed`` (403 or a final failure, e.g. release the notice so it is
+tried again when the customer comes back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.i18n import Translator
+from bot.services.context import Services
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    """One Telegram message (HTML). ``reply_markup`` is any PTB markup object."""
+
+    text: str
+    reply_markup: Any = None
+    link_preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    svc: Services
+    chat_id: int
+    t: Translator
+    row_id: int
+
+    @property
+    def lang(self) -> str:
+        return self.t.lang
+
+
+Render = Callable[[RenderContext, dict[str, Any]], Awaitable[OutMessage | None]]
+OnSent = Callable[[aiosqlite.Connection, dict[str, Any], datetime], Awaitable[None]]
+OnFailed = Callable[[aiosqlite.Connection, dict[str, Any], datetime, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    render: Render
+    on_sent: OnSent | None = None
+    on_failed: OnFailed | None = None
+
+
+@dataclass
+class Registry:
+    kinds: dict[str, Kind] = field(default_factory=dict)
+
+    def get(self, name: str) -> Kind | None:
+        return self.kinds.get(name)
+
+
+REGISTRY = Registry()
+
+
+def register(
+    kind: str,
+    render: Render,
+    *,
+    on_sent: OnSent | None = None,
+    on_failed: OnFailed | None = None,
+) -> None:
+    """Register the renderer of ``kind`` (at import time of the feature's handler module).
+
+    Registering the same kind again replaces it (module reloads in tests)."""
+    REGISTRY.kinds[kind] = Kind(kind, render, on_sent, on_failed)
+
+
+def renderer(
+    kind: str, *, on_sent: OnSent | None = None, on_failed: OnFailed | None = None,
+) -> Callable[[Render], Render]:
+    """Decorator form of :func:`register`."""
+
+    def wrap(fn: Render) -> Render:
+        register(kind, fn, on_sent=on_sent, on_failed=on_failed)
+        return fn
+
+    return wrap
+
+
+async def _render_text(ctx: RenderContext, payload: dict[str, Any]) -> OutMessage | None:
+    # Only failed replies recorded by users.record_undelivered carry a text; never sent again.
+    return None
+
+
+register("text", _render_text)

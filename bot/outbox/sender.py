@@ -1,0 +1,335 @@
+"""The one sender of outbox messages: a background task per process.
+
+* Picks due rows, most urgent first, **one at a time per chat** (a chat's next row is taken
+  only after the previous one's outcome is committed), up to ``concurrency`` chats at once.
+* Every request goes through the bot's rate limiter as bulk traffic with the row's priority as
+  its rank: replies to people typing go first, broadcasts last, one chat's messages spaced.
+* Outcomes are committed in groups (one transaction for many rows), each with its kind's hook.
+  429 → the row (and so its chat) waits ``retry_after``; 5xx / timeouts / resets → back-off
+  1, 2, 4, 8, 16 … s; 403 → user blocked; 400 or too many tries → recorded ``failed``. A
+  waiting row holds only its own chat.
+* Woken when a transaction commits (``Database.add_commit_listener``), when a back-off ends,
+  and at start-up (rows left by a crash are simply still pending).
+
+After a kill -9, a row whose message was on its way is still pending and is sent again: a crash
+repeats at most the messages in flight (at most one per chat), and loses none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.clock import from_db
+from bot.i18n import translator
+from bot.outbox import store
+from bot.outbox.errors import Judgement, Verdict, judge
+from bot.outbox.renderers import REGISTRY, OutMessage, RenderContext
+from bot.ratelimit import Priority, RateLimitArgs, RateLimiter
+from bot.services.audiences import effective_language
+from bot.services.context import Services
+
+log = logging.getLogger(__name__)
+
+EXTRAS_KEY = "outbox"
+MAX_REFUSALS = 20           # 429s for one row before it is recorded failed
+MAX_BACKOFF = 60.0
+IDLE_POLL = 30.0            # a safety net; commits and timers wake the sender
+
+Op = Callable[[aiosqlite.Connection, datetime], Awaitable[None]]
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before try ``attempts + 1`` after a 5xx / timeout: 1, 2, 4, 8 … up to 60."""
+    return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1))
+
+
+class _Writer:
+    """Commits outcomes many per transaction (group commit); each caller awaits its own."""
+
+    def __init__(self, svc: Services) -> None:
+        self._svc = svc
+        self._ops: list[tuple[Op, asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.commits = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="outbox-writer")
+
+    async def commit(self, op: Op) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._ops.append((op, fut))
+        self._wake.set()
+        await fut
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+    async def _apply(self, batch: list[tuple[Op, asyncio.Future[None]]]) -> None:
+        now = self._svc.clock.now()
+        async with self._svc.db.transaction() as conn:
+            for op, _ in batch:
+                await op(conn, now)
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._ops = self._ops, []
+            if batch:
+                try:
+                    await self._apply(batch)
+                    results: list[BaseException | None] = [None] * len(batch)
+                except Exception:  # noqa: BLE001 - find the bad one: each on its own
+                    results = []
+                    for item in batch:
+                        try:
+                            await self._apply([item])
+                            results.append(None)
+                        except Exception as exc:  # noqa: BLE001 - reported to its caller
+                            log.exception("outbox: could not record an outcome")
+                            results.append(exc)
+                self.commits += 1
+                for (_, fut), exc in zip(batch, results, strict=True):
+                    if fut.done():
+                        continue
+                    if exc is None:
+                        fut.set_result(None)
+                    else:
+                        fut.set_exception(exc)
+            if self._closed and not self._ops:
+                return
+
+
+class OutboxSender:
+    """``await start()`` once the database is open; ``await close()`` before it closes."""
+
+    def __init__(
+        self, bot: Bot, svc: Services, *, concurrency: int = 32, max_attempts: int = 6,
+    ) -> None:
+        self.bot = bot
+        self.svc = svc
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self._writer = _Writer(svc)
+        self._busy: set[int] = set()            # chats with a row being sent or recorded
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        self.stats = {"sent": 0, "retried": 0, "failed": 0, "blocked": 0, "dropped": 0}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        left = await store.counts(self.svc.db)
+        if left.get(store.PENDING):
+            log.info("outbox: %d message(s) waiting from before the start", left[store.PENDING])
+        self.svc.db.add_commit_listener(self.wake)
+        limiter = self.bot.rate_limiter
+        if isinstance(limiter, RateLimiter):
+            limiter.add_close_listener(self.begin_close)
+        self._writer.start()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-sender")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def begin_close(self) -> None:
+        """Send nothing new; messages already on their way finish and are recorded."""
+        self._closing = True
+        self._wake.set()
+
+    async def close(self) -> None:
+        self.begin_close()
+        self.svc.db.remove_commit_listener(self.wake)
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 5)
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=20)
+            for task in pending:
+                task.cancel()
+        await self._writer.close()
+        for fut in self._idle_waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def drain(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Until nothing is due now and nothing is on its way (tests, benchmarks)."""
+        if self._task is None or self._task.done():
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._idle_waiters.append(fut)
+        self.wake()
+        await asyncio.wait_for(fut, timeout)
+
+    # ------------------------------------------------------------------ dispatch
+
+    async def _run(self) -> None:
+        while not self._closing:
+            self._wake.clear()
+            waiters, self._idle_waiters = self._idle_waiters, []
+            started, more = 0, False
+            free = self.concurrency - len(self._busy)
+            if free > 0:
+                try:
+                    limit = len(self._busy) + free
+                    rows = await store.due(self.svc.db, self.svc.clock.now(), limit)
+                except Exception:  # noqa: BLE001 - keep the sender alive
+                    log.exception("outbox: could not read due messages; retrying in 2 s")
+                    self._idle_waiters.extend(waiters)
+                    await asyncio.sleep(2)
+                    continue
+                more = len(rows) == limit
+                for row in rows:
+                    if started >= free:
+                        break
+                    if row.chat_id in self._busy:
+                        continue
+                    self._busy.add(row.chat_id)
+                    task = asyncio.get_running_loop().create_task(self._work(row))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    started += 1
+            if not self._busy:
+                for fut in waiters:
+                    if not fut.done():
+                        fut.set_result(None)
+                waiters = []
+            self._idle_waiters.extend(waiters)
+            if started and more and len(self._busy) < self.concurrency:
+                continue
+            timeout = await self._until_next_due() if not started else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _until_next_due(self) -> float:
+        try:
+            first = await store.next_due_at(self.svc.db)
+        except Exception:  # noqa: BLE001
+            return 2.0
+        if first is None:
+            return IDLE_POLL
+        delta = (from_db(first) - self.svc.clock.now()).total_seconds()
+        return min(IDLE_POLL, max(0.05, delta))
+
+    # ------------------------------------------------------------------ one row
+
+    async def _work(self, row: store.OutboxRow) -> None:
+        try:
+            op = await self._attempt(row)
+        except Exception as exc:  # noqa: BLE001 - a renderer's bug must not stop the sender
+            log.exception("outbox row %s (%s) failed", row.id, row.kind)
+            op = self._failure(row, Judgement(Verdict.RETRY, f"internal error: {exc!r}"[:300]))
+        try:
+            if op is not None:
+                await self._writer.commit(op)
+        except Exception:  # noqa: BLE001 - already logged; the row stays pending
+            pass
+        finally:
+            self._busy.discard(row.chat_id)
+            self._wake.set()
+
+    async def _attempt(self, row: store.OutboxRow) -> Op | None:
+        kind = REGISTRY.get(row.kind)
+        if kind is None:
+            return self._failure(row, Judgement(Verdict.FAILED, f"no renderer for {row.kind!r}"))
+        language, tg_language = await store.language_of(self.svc.db, row.chat_id)
+        t = translator(effective_language(language, tg_language))
+        message = await kind.render(RenderContext(self.svc, row.chat_id, t, row.id), row.payload)
+        if message is None:
+            self.stats["dropped"] += 1
+            return _done(row, store.DROPPED)
+        if self._closing:
+            return None
+        try:
+            answer = await self._send(row, message)
+        except TelegramError as exc:
+            return self._failure(row, judge(exc))
+        self.stats["sent"] += 1
+        message_id = answer.get("message_id") if isinstance(answer, dict) else None
+        on_sent = kind.on_sent
+
+        async def sent(conn: aiosqlite.Connection, now: datetime) -> None:
+            await store.mark_done(conn, row.id, store.SENT, now, message_id=message_id)
+            if on_sent is not None:
+                await on_sent(conn, row.payload, now)
+
+        return sent
+
+    async def _send(self, row: store.OutboxRow, message: OutMessage) -> Any:
+        kwargs: dict[str, Any] = {
+            "chat_id": row.chat_id, "text": message.text, "parse_mode": ParseMode.HTML,
+        }
+        if not message.link_preview:
+            kwargs["link_preview_options"] = {"is_disabled": True}
+        if message.reply_markup is not None:
+            markup = message.reply_markup
+            kwargs["reply_markup"] = markup.to_dict() if hasattr(markup, "to_dict") else markup
+        # do_api_request: the same sendMessage, but the answer stays a dict (no Message object
+        # nobody reads: a tenth of the CPU at 1,000 msg/s). Lower-case name: see broadcasts.
+        return await self.bot.do_api_request(
+            "sendmessage", api_kwargs=kwargs,
+            rate_limit_args=RateLimitArgs(
+                priority=Priority.BULK, retry_429=False, rank=int(row.priority)),
+        )
+
+    def _failure(self, row: store.OutboxRow, j: Judgement) -> Op | None:
+        kind = REGISTRY.get(row.kind)
+        on_failed = kind.on_failed if kind is not None else None
+        tries = row.attempts + 1
+        if j.verdict is Verdict.STOPPING:
+            return None  # nothing was sent; the row stays pending for the next start
+        if j.verdict is Verdict.RETRY_AFTER and tries < MAX_REFUSALS:
+            return self._retry(row, j.delay, j.error)
+        if j.verdict is Verdict.RETRY and tries < self.max_attempts:
+            return self._retry(row, backoff(tries), j.error)
+        state = store.BLOCKED if j.verdict is Verdict.BLOCKED else store.FAILED
+        self.stats[state] += 1
+        log.warning("outbox: %s to chat %s not delivered: %s", row.kind, row.chat_id, j.error)
+
+        async def final(conn: aiosqlite.Connection, now: datetime) -> None:
+            await store.mark_done(conn, row.id, state, now, error=j.error[:300])
+            if state == store.BLOCKED:
+                await store.mark_user_blocked(conn, row.chat_id, now)
+            if on_failed is not None:
+                await on_failed(conn, row.payload, now, j.error)
+
+        return final
+
+    def _retry(self, row: store.OutboxRow, delay: float, error: str) -> Op:
+        self.stats["retried"] += 1
+
+        async def later(conn: aiosqlite.Connection, now: datetime) -> None:
+            await store.postpone(conn, row.id, now + timedelta(seconds=delay), error)
+
+        return later
+
+
+def _done(row: store.OutboxRow, state: str) -> Op:
+    async def op(conn: aiosqlite.Connection, now: datetime) -> None:
+        await store.mark_done(conn, row.id, state, now)
+
+    return op
+
+
+def get_sender(svc: Services) -> OutboxSender | None:
+    sender = svc.extras.get(EXTRAS_KEY)
+    return sender if isinstance(sender, OutboxSender) else None

@@ -1,0 +1,168 @@
+"""The outbox table: enqueue inside a transaction, and the sender's reads and writes.
+
+No Telegram here: services call :func:`enqueue` with the connection of the transaction that
+makes the change, so the message exists if and only if the change was committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import to_db
+from bot.storage.db import Database
+
+
+class Priority(IntEnum):
+    """Which messages go first when there are more than Telegram takes (lower first)."""
+
+    URGENT = 0     # handover receipts, admin alerts, application cards and outcomes
+    NOTICE = 1     # arrival notices
+    ROUTINE = 2    # reminders, summaries
+    # Broadcasts come after all of these (their own table; rank 9 in the rate limiter).
+
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+BLOCKED = "blocked"
+DROPPED = "dropped"   # the renderer said there is nothing to send any more
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    chat_id: int,
+    kind: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    now: datetime,
+    priority: Priority | int = Priority.NOTICE,
+    not_before: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> int | None:
+    """Add a message for ``chat_id``, to be rendered by the renderer of ``kind`` when sent.
+
+    Call it inside ``async with db.transaction() as conn`` with the change that causes the
+    message: a rollback drops it too. ``payload`` is JSON (ids and facts, never a readable
+    pickup code). With ``dedupe_key``, a second pending message with the same key is not added
+    (returns None). Returns the row id. The sender is woken when the transaction commits.
+    """
+    cur = await conn.execute(
+        """
+        INSERT INTO outbox (chat_id, kind, payload, priority, dedupe_key, not_before, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dedupe_key) WHERE state = 'pending' AND dedupe_key IS NOT NULL DO NOTHING
+        """,
+        (chat_id, kind, json.dumps(dict(payload or {}), ensure_ascii=False, sort_keys=True),
+         int(priority), dedupe_key, to_db(not_before or now), to_db(now)),
+    )
+    return cur.lastrowid if cur.rowcount else None
+
+
+async def enqueue_many(
+    conn: aiosqlite.Connection,
+    chat_ids: Sequence[int],
+    kind: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    now: datetime,
+    priority: Priority | int = Priority.URGENT,
+) -> int:
+    """The same message to several chats (e.g. every admin); returns how many were added."""
+    added = 0
+    for chat_id in chat_ids:
+        if await enqueue(conn, chat_id, kind, payload, now=now, priority=priority) is not None:
+            added += 1
+    return added
+
+
+def _row(r: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
+                     r["attempts"])
+
+
+async def due(db: Database, now: datetime, limit: int) -> list[OutboxRow]:
+    """Pending rows that may be sent now, most urgent first, each its chat's oldest pending row
+    (one chat's messages go in the order they were written)."""
+    rows = await db.fetchall(
+        """
+        SELECT o.id, o.chat_id, o.kind, o.payload, o.priority, o.attempts
+        FROM outbox o
+        WHERE o.state = 'pending' AND o.not_before <= ?
+          AND o.id = (SELECT MIN(p.id) FROM outbox p
+                      WHERE p.chat_id = o.chat_id AND p.state = 'pending')
+        ORDER BY o.priority, o.id
+        LIMIT ?
+        """,
+        (to_db(now), limit),
+    )
+    return [_row(r) for r in rows]
+
+
+async def next_due_at(db: Database) -> str | None:
+    """The earliest ``not_before`` of a pending row (ISO text), or None."""
+    return await db.fetchval("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
+
+
+async def mark_done(
+    conn: aiosqlite.Connection, row_id: int, state: str, now: datetime, *,
+    message_id: int | None = None, error: str | None = None,
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET state = ?, done_at = ?, message_id = ?, error = COALESCE(?, error), "
+        "attempts = attempts + (? <> 'sent') WHERE id = ? AND state = 'pending'",
+        (state, to_db(now), message_id, error, state, row_id),
+    )
+
+
+async def postpone(
+    conn: aiosqlite.Connection, row_id: int, not_before: datetime, error: str, *,
+    count_attempt: bool = True,
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + ? "
+        "WHERE id = ? AND state = 'pending'",
+        (to_db(not_before), error[:300], 1 if count_attempt else 0, row_id),
+    )
+
+
+async def mark_user_blocked(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE users SET blocked = 1, blocked_at = ? WHERE chat_id = ? AND blocked = 0",
+        (to_db(now), chat_id),
+    )
+
+
+async def language_of(db: Database, chat_id: int) -> tuple[str | None, str | None]:
+    row = await db.fetchone(
+        "SELECT language, tg_language FROM users WHERE chat_id = ?", (chat_id,))
+    return (row["language"], row["tg_language"]) if row is not None else (None, None)
+
+
+async def counts(db: Database) -> dict[str, int]:
+    """Rows per state (for admins and tests)."""
+    rows = await db.fetchall("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+    return {r["state"]: r["n"] for r in rows}
+
+
+async def undelivered_since(db: Database, since: datetime) -> int:
+    """Messages that could not be delivered (failed or blocked) since ``since``."""
+    return int(await db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE state IN ('failed', 'blocked') AND done_at >= ?",
+        (to_db(since),)) or 0)
