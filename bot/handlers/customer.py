@@ -27,7 +27,6 @@ from bot.handlers.notices import (
     MASK,
     code_line,
     last_day_line,
-    notify_customers,
     send_secret,
     store_block,
 )
@@ -35,6 +34,7 @@ from bot.handlers.parcel_texts import status_label
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
 from bot.i18n.formatting import format_date
 from bot.services import customers, users
+from bot.services import notices as notices_service
 from bot.services.customers import Extended, LinkProblem, MyParcel, NewCode, ParcelProblem
 from bot.services.parcel_models import ParcelStatus
 from bot.validation import mask_mobile
@@ -106,7 +106,7 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
                             "parcel for it arrives.").format(mobile=mask_mobile(result.phone)),
                 ReplyKeyboardRemove())
     await set_chat_commands(context.bot, w.user.chat_id, w.user.menu_roles, w.lang)
-    await notify_customers(context.bot, svc, [result.phone])
+    # Notices of parcels already waiting were queued in the outbox with the link.
     token = str(state.data.get("token") or "")
     if token and not await customers.token_is_mine(svc, w.user.user_id, token):
         await _send(update, w._("I found no parcel for your number from that link. If you "
@@ -184,7 +184,7 @@ async def show_my_parcels(
     svc = services(context)
     phone = await customers.linked_phone(svc, w.user.user_id)
     if phone is not None and send_pending:
-        await notify_customers(context.bot, svc, [phone])
+        await notices_service.queue_notices(svc, phone)  # those that failed before
     items = await customers.my_parcels(svc, w.user.user_id)
     if not items:
         await show_menu(update, w, w._(

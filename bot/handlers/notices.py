@@ -1,8 +1,8 @@
-"""Sending arrival notices (and anything else carrying a pickup code) to customers.
+"""Arrival notices (an outbox kind) and other messages carrying a pickup code.
 
-A message with a pickup code must never be written down anywhere readable: not in the
-``undelivered`` table, not in logs. :func:`send_secret` sends with the same retries as
-``delivery.deliver`` but records a copy with the code masked when the message is lost.
+A message with a pickup code must never be written down anywhere readable: not in the outbox,
+not in logs. The arrival notice's renderer issues the code as the message goes out;
+:func:`send_secret` (a reply carrying a new code) records only a masked copy if it is lost.
 """
 
 from __future__ import annotations
@@ -11,17 +11,16 @@ import logging
 from datetime import date
 
 from telegram import Bot, Message
-from telegram.error import TelegramError
 
+from bot import outbox
 from bot.handlers.context import h
 from bot.handlers.delivery import send_with_retries
-from bot.i18n import Translator, translator
+from bot.i18n import Translator
 from bot.i18n.formatting import format_date
 from bot.services import notices as notices_service
 from bot.services.context import Services
 from bot.services.notices import Notice
 from bot.services.parcel_models import StoreInfo
-from bot.storage import users as users_repo
 
 log = logging.getLogger(__name__)
 
@@ -57,56 +56,35 @@ def last_day_line(t: Translator, last_day: date) -> str:
         date=format_date(last_day, t.lang))
 
 
+def map_line(t: Translator, store: StoreInfo) -> str | None:
+    """A link that opens the store's map pin (one message instead of notice + sendLocation:
+    see docs/outbox.md)."""
+    if not store.has_location:
+        return None
+    url = f"https://maps.google.com/?q={store.latitude:.6f},{store.longitude:.6f}"
+    return t.gettext('📍 <a href="{url}">Open the store in Maps</a>').format(url=url)
+
+
 def render_notice(t: Translator, notice: Notice, code: str) -> str:
+    block = store_block(t, notice.store)
+    pin = map_line(t, notice.store)
+    if pin is not None:
+        block += "\n" + pin
     return "\n\n".join([
         t.gettext("📦 Your parcel <b>{tracking}</b> has arrived!").format(
             tracking=h(notice.tracking_id)),
-        store_block(t, notice.store),
+        block,
         code_line(t, code) + "\n" + last_day_line(t, notice.last_day),
         t.gettext("Say this code at the counter to collect your parcel. Do not share it with "
                   "anyone else. /myparcels shows all your parcels."),
     ])
 
 
-async def send_location(bot: Bot, chat_id: int, store: StoreInfo) -> None:
-    """The store's map pin; a convenience, so a failure is logged and not retried."""
-    if not store.has_location:
-        return
-    try:
-        await bot.send_location(chat_id, latitude=store.latitude, longitude=store.longitude)
-    except TelegramError as exc:
-        log.warning("store location to chat %s not delivered: %s", chat_id, exc)
-
-
-async def send_notices(bot: Bot, svc: Services, notices: list[Notice]) -> tuple[int, int]:
-    """Send claimed notices (one message each, plus each store's map pin once).
-
-    Returns (sent, failed).
-    """
-    sent = failed = 0
-    pinned: set[tuple[int, int]] = set()
-    for notice in notices:
-        lang = await users_repo.language_of(svc.db, notice.user_id)
-        t = translator(lang)
-        message, error = await send_secret(
-            bot, svc, notice.user_id, render_notice(t, notice, notice.code),
-            redacted=render_notice(t, notice, MASK))
-        if message is None:
-            failed += 1
-            await notices_service.notice_failed(svc, notice, error)
-            continue
-        sent += 1
-        await notices_service.notice_delivered(svc, notice)
-        if (notice.user_id, notice.store.id) not in pinned:
-            pinned.add((notice.user_id, notice.store.id))
-            await send_location(bot, notice.user_id, notice.store)
-    return sent, failed
-
-
-async def notify_customers(bot: Bot, svc: Services, phones: list[str]) -> tuple[int, int]:
-    """Send every waiting arrival notice of these customers that can be sent now."""
-    sent = failed = 0
-    for phone in phones:
-        s, f = await send_notices(bot, svc, await notices_service.claim_notices(svc, phone))
-        sent, failed = sent + s, failed + f
-    return sent, failed
+@outbox.renderer(notices_service.KIND, on_sent=notices_service.notice_sent,
+                 on_failed=notices_service.notice_failed)
+async def render_arrival_notice(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage | None:
+    """The code is issued here, as the message goes out: the outbox never holds it."""
+    notice = await notices_service.issue_notice(ctx.svc, payload["parcel_id"], payload["user_id"])
+    if notice is None:
+        return None
+    return outbox.OutMessage(render_notice(ctx.t, notice, notice.code))

@@ -9,19 +9,19 @@ you?"). Every rule is in :mod:`bot.services.pickup`; this module parses and rend
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot import outbox
+from bot.clock import from_db
 from bot.domain import FlowState
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
-from bot.handlers.delivery import deliver, notify_admins
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
 from bot.handlers.start import MENU_ACTIONS
-from bot.i18n import Translator, translator
+from bot.i18n import Translator
 from bot.i18n.formatting import format_datetime, format_money, format_number, format_time
 from bot.services import lockout, pickup, users
 from bot.services.context import Services
@@ -154,44 +154,60 @@ def tracking_lines(parcels: list[Parcel]) -> list[str]:
     return [f"• <code>{h(p.tracking_id)}</code>" for p in parcels]
 
 
-def lock_alert(svc: Services, locked: pickup.Locked) -> Callable[[Translator], str]:
-    def render(t: Translator) -> str:
-        return "\n".join([
-            t.gettext("🔒 <b>Code entry locked</b>"),
-            store_line(t, locked.store),
-            t.gettext("{count} wrong pickup codes within {minutes} minutes. Code entry at this "
-                      "store is locked until {time}.").format(
-                count=format_number(lockout.MAX_WRONG_CODES, t.lang),
-                minutes=format_number(int(lockout.WINDOW.total_seconds() // 60), t.lang),
-                time=format_datetime(locked.until, t.lang, svc.settings.tz)),
-        ])
-    return render
+# ---------------------------------------------------------------------------- outbox kinds
+# Queued by bot/services/pickup.py in the transaction of the change; rendered when sent.
 
 
-def not_found_alert(svc: Services, closed: pickup.Closed) -> Callable[[Translator], str]:
-    def render(t: Translator) -> str:
-        p = closed.parcel
-        lines = [t.gettext("🔍 <b>Parcel not found at the counter</b>"), *tracking_lines([p]),
-                 customer_line(t, p), store_line(t, closed.store)]
-        if p.arrived_at is not None:
-            lines.append(t.gettext("Arrived: {time}").format(
-                time=format_datetime(p.arrived_at, t.lang, svc.settings.tz)))
-        lines.append(t.gettext("The shopkeeper could not find it. It stays recorded as arrived."))
-        return "\n".join(lines)
-    return render
+@outbox.renderer(pickup.RECEIPT)
+async def render_receipt(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    """The customer's proof of handover, in their language, with "not you?"."""
+    done = pickup.HandedOver(
+        store=pickup.Store.from_payload(payload["store"]),
+        parcels=[pickup.Parcel.from_payload(p) for p in payload["parcels"]],
+        at=from_db(payload["at"]), fee_paise=0, customer_user_id=ctx.chat_id, check_id=0)
+    return outbox.OutMessage(receipt_text(ctx.t, ctx.svc, done),
+                             reply_markup=receipt_markup(ctx.t, done))
 
 
-def dispute_alert(svc: Services, disputed: pickup.Disputed) -> Callable[[Translator], str]:
-    def render(t: Translator) -> str:
-        first = disputed.parcels[0]
-        lines = [t.gettext("🚩 <b>A customer says they did not collect their parcel</b>"),
-                 *tracking_lines(disputed.parcels), customer_line(t, first),
-                 store_line(t, disputed.store)]
-        if first.picked_up_at is not None:
-            lines.append(t.gettext("Handed over: {time}").format(
-                time=format_datetime(first.picked_up_at, t.lang, svc.settings.tz)))
-        return "\n".join(lines)
-    return render
+@outbox.renderer(pickup.LOCK_ALERT)
+async def render_lock_alert(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    t, svc = ctx.t, ctx.svc
+    return outbox.OutMessage("\n".join([
+        t.gettext("🔒 <b>Code entry locked</b>"),
+        store_line(t, pickup.Store.from_payload(payload["store"])),
+        t.gettext("{count} wrong pickup codes within {minutes} minutes. Code entry at this "
+                  "store is locked until {time}.").format(
+            count=format_number(lockout.MAX_WRONG_CODES, t.lang),
+            minutes=format_number(int(lockout.WINDOW.total_seconds() // 60), t.lang),
+            time=format_datetime(from_db(payload["until"]), t.lang, svc.settings.tz)),
+    ]))
+
+
+@outbox.renderer(pickup.NOT_FOUND_ALERT)
+async def render_not_found_alert(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    t, svc = ctx.t, ctx.svc
+    p = pickup.Parcel.from_payload(payload["parcel"])
+    lines = [t.gettext("🔍 <b>Parcel not found at the counter</b>"), *tracking_lines([p]),
+             customer_line(t, p), store_line(t, pickup.Store.from_payload(payload["store"]))]
+    if p.arrived_at is not None:
+        lines.append(t.gettext("Arrived: {time}").format(
+            time=format_datetime(p.arrived_at, t.lang, svc.settings.tz)))
+    lines.append(t.gettext("The shopkeeper could not find it. It stays recorded as arrived."))
+    return outbox.OutMessage("\n".join(lines))
+
+
+@outbox.renderer(pickup.DISPUTE_ALERT)
+async def render_dispute_alert(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    t, svc = ctx.t, ctx.svc
+    parcels = [pickup.Parcel.from_payload(p) for p in payload["parcels"]]
+    first = parcels[0]
+    lines = [t.gettext("🚩 <b>A customer says they did not collect their parcel</b>"),
+             *tracking_lines(parcels), customer_line(t, first),
+             store_line(t, pickup.Store.from_payload(payload["store"]))]
+    if first.picked_up_at is not None:
+        lines.append(t.gettext("Handed over: {time}").format(
+            time=format_datetime(first.picked_up_at, t.lang, svc.settings.tz)))
+    return outbox.OutMessage("\n".join(lines))
 
 
 # ---------------------------------------------------------------------------- handlers
@@ -255,9 +271,7 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
         reply = locked_text(w.t, svc, result)
         if result.new:
             reply = w._("❌ No parcel with this code here.") + "\n\n" + reply
-        await chat.send_message(reply)
-        if result.new and await lockout.claim_admin_alert(svc, result.lock_id):
-            await notify_admins(context.bot, svc, lock_alert(svc, result))
+        await chat.send_message(reply)  # the admins' alert was queued with the lock
     elif isinstance(result, pickup.NotAStore):
         await users.leave_flow(svc, w.user.user_id)
         await show_menu(update, w, w._("Only an approved partner store can hand over parcels."))
@@ -306,14 +320,10 @@ async def _hand_over(update: Update, context: Context, w: Who, check_id: int,
                 "is no longer waiting here. Ask the customer for their current code."),
             reply_markup=InlineKeyboardMarkup([next_parcel_button(w.t)]))
     else:
-        # Handed over and paid (committed): whatever Telegram does now, the customer gets
-        # the receipt and the shopkeeper sees the result.
-        try:
-            await answer(query, w._("Handed over ✓"))
-            await _show(update, handed_over_text(w.t, result),
-                        handed_over_markup(w.t, result))
-        finally:
-            await _send_receipt(context, svc, result)
+        # Handed over and paid, and the customer's receipt queued in the outbox, all in one
+        # transaction: whatever Telegram does now, the receipt goes out.
+        await answer(query, w._("Handed over ✓"))
+        await _show(update, handed_over_text(w.t, result), handed_over_markup(w.t, result))
 
 
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
@@ -326,16 +336,6 @@ async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None
     except TelegramError as exc:
         log.warning("could not edit the parcel screen: %s", exc)
         await chat.send_message(text, reply_markup=markup)
-
-
-async def _send_receipt(context: Context, svc: Services, done: pickup.HandedOver) -> None:
-    """The customer's proof of handover, in their language, with "not you?"."""
-    if done.customer_user_id is None:
-        return  # not linked to Telegram: nothing we can send
-    profile = await users.profile(svc, done.customer_user_id)
-    t = translator((profile.language or profile.tg_language) if profile else None)
-    await deliver(context.bot, svc, done.customer_user_id, receipt_text(t, svc, done),
-                  reply_markup=receipt_markup(t, done))
 
 
 async def _close(update: Update, context: Context, w: Who, check_id: int, *,
@@ -358,8 +358,7 @@ async def _close(update: Update, context: Context, w: Who, check_id: int, *,
                 "team. The parcel stays recorded as arrived at your shop; if it turns up, ask "
                 "the customer for the code again.").format(
                 tracking=f"<code>{h(result.parcel.masked_tracking)}</code>"),
-            reply_markup=markup)
-        await notify_admins(context.bot, svc, not_found_alert(svc, result))
+            reply_markup=markup)  # the admins' alert was queued with the record
     else:
         await query.edit_message_text(
             w._("✖️ Not handed over. Nothing was changed."), reply_markup=markup)
@@ -382,7 +381,7 @@ async def _dispute(update: Update, context: Context, w: Who, parcel_id: int) -> 
     assert chat is not None
     await chat.send_message(w._(
         "Thank you for telling us. Our team will look into it and contact you soon."))
-    await notify_admins(context.bot, svc, dispute_alert(svc, result))
+    # The admins' alert was queued with the report (the first one only).
 
 
 def register(app: Application) -> None:

@@ -17,7 +17,6 @@ from bot.handlers import start
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.delivery import notify_admins
-from bot.handlers.notices import notify_customers
 from bot.handlers.parcel_texts import (
     REFUSE_REASON_BUTTONS,
     REFUSE_REASON_LABELS,
@@ -142,8 +141,9 @@ async def on_ids(update: Update, context: Context, w: Who, state: FlowState, tex
         await _send(update, "\n\n".join([
             _bad_lines_text(w.t, report), w._("Please send the tracking ids again.")]))
         return
-    sent, _failed = await notify_customers(context.bot, svc, report.phones)
-    summary = render_report(w.t, report, told=min(sent, len(report.ids(Outcome.ARRIVED))))
+    # The notices were queued in the outbox with the arrival; the sender delivers them.
+    summary = render_report(w.t, report,
+                            told=min(report.queued, len(report.ids(Outcome.ARRIVED))))
     unknown = report.ids(Outcome.UNKNOWN)
     if unknown:
         await start_flow(context, w.user.user_id, FLOW, "unknown", {"queue": unknown})
@@ -254,10 +254,7 @@ async def on_unknown_phone(
     if not isinstance(result, Registered):
         await _send(update, _phone_problem(w, result), _skip_markup(w, queue[0]))
         return
-    told = 0
-    if result.phone is not None:
-        told, _failed = await notify_customers(context.bot, svc, [result.phone])
-    await _send(update, _registered_text(w, result, told))
+    await _send(update, _registered_text(w, result, result.queued))
     if result.result.outcome is Outcome.STORE_FULL:
         rest = queue[1:]
         text = w._("Your shelf is full now.")

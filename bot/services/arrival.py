@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.services import notices
 from bot.services.context import Services
 from bot.services.manifest import NAME_MAX, clean_name
 from bot.services.manifest_import import new_link_token
@@ -73,6 +74,8 @@ class ReceiveReport:
     held: int = 0              # parcels on the shelf after this batch
     # Mobile numbers of the customers whose parcels arrived now (their notices go out next).
     phones: list[str] = field(default_factory=list)
+    # Arrival notices queued in the outbox by this batch (customers with a linked account).
+    queued: int = 0
 
     def ids(self, outcome: Outcome) -> list[str]:
         return [r.tracking_id for r in self.results if r.outcome is outcome]
@@ -155,6 +158,8 @@ async def receive(svc: Services, user_id: int, text: str) -> ReceiveReport | Not
                 report.results.append(LineResult(tracking_id, Outcome.ARRIVED))
                 if row["customer_phone"] not in report.phones:
                     report.phones.append(row["customer_phone"])
+        for phone in report.phones:  # with the arrival: committed together, or not at all
+            report.queued += await notices.enqueue_notices(conn, phone, now)
         report.held = held
     return report
 
@@ -210,7 +215,8 @@ def parse_phone_and_name(text: str) -> PhoneAndName | PhoneError | RegisterProbl
 @dataclass(frozen=True)
 class Registered:
     result: LineResult
-    phone: str | None      # the customer's, when the parcel arrived (to send the notice)
+    phone: str | None      # the customer's, when the parcel arrived
+    queued: int = 0        # arrival notices queued (0: the customer has not linked yet)
 
 
 async def register_unknown(
@@ -244,12 +250,13 @@ async def register_unknown(
             await parcels_repo.append_event(
                 conn, parcel_id, "arrived", user_id, now,
                 {"store_id": store.id, "last_day": last_day.isoformat(), "source": "counter"})
+            queued = await notices.enqueue_notices(conn, given.phone, now)
     if known:
         report = await receive(svc, user_id, parsed_id.value)
         assert isinstance(report, ReceiveReport)
         (result,) = report.results
-        return Registered(result, report.phones[0] if report.phones else None)
-    return Registered(LineResult(parsed_id.value, Outcome.ARRIVED), given.phone)
+        return Registered(result, report.phones[0] if report.phones else None, report.queued)
+    return Registered(LineResult(parsed_id.value, Outcome.ARRIVED), given.phone, queued)
 
 
 class RefuseCheck(StrEnum):

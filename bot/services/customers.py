@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.i18n import normalize_language
+from bot.services import notices
 from bot.services.codes import code_key, issue_code
 from bot.services.context import Services
 from bot.services.parcel_models import EXTEND_DAYS, ParcelInfo, ParcelStatus, StoreInfo
@@ -65,6 +66,8 @@ async def link_contact(
             for parcel_id in await parcels_repo.active_ids_for_phone(conn, phone):
                 await parcels_repo.append_event(
                     conn, parcel_id, "linked", user_id, now, {"user_id": user_id})
+        # The notices of parcels already waiting go out with the link, in its transaction.
+        await notices.enqueue_notices(conn, phone, now)
     return Linked(phone, changed)
 
 

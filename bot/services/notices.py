@@ -1,28 +1,39 @@
-"""Arrival notices: the code is issued when, and only when, a notice is about to be sent.
+"""Arrival notices: queued with the change that makes them due; the code issued when sent.
 
 A pickup code is never stored readably, so it can be shown only in the message sent at the
-moment it is issued. Hence (decision recorded in docs/parcels.md):
+moment it is issued. Hence (decision recorded in docs/parcels.md and docs/outbox.md):
 
-* a parcel's code is (re)issued at the moment its arrival notice is sent: at arrival when the
-  customer's mobile is already linked, otherwise the moment they link;
-* a notice is *claimed* (``notice_attempt_at``) in the same transaction that issues its code,
-  so two concurrent attempts (the customer links from two devices) never both send one;
-* once sent, ``notified_at`` is set (the shopkeeper's list shows who has been told); when the
-  send fails, the claim is released and the notice is tried again the next time the customer
-  links or opens /myparcels — with a new code, the unsent one having never been seen.
+* a notice is queued in the outbox (kind ``parcel.arrival_notice``, payload: the parcel id and
+  the customer's account) in the same transaction as the change that makes it due: the parcel
+  arriving for an already linked number, or the customer linking their number;
+* queuing *claims* the notice (``notice_attempt_at``) and the outbox keeps at most one pending
+  notice per parcel (``dedupe_key``), so linking from two devices never sends two;
+* the code is (re)issued by :func:`issue_notice` when the outbox sender renders the message, so
+  the outbox holds no code; a message repeated after a crash carries a fresh code and voids the
+  earlier one;
+* once sent, ``notified_at`` is set (the shopkeeper's list shows who has been told) in the
+  transaction that records the outbox row sent; when it finally fails (403, retries used up),
+  the claim is released and the notice is queued again the next time the customer links or
+  opens /myparcels.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
+import aiosqlite
+
+from bot.outbox import Priority, enqueue
 from bot.services.codes import code_key, issue_code
 from bot.services.context import Services
 from bot.services.parcel_models import NOTICE_CLAIM_TIMEOUT, StoreInfo
 from bot.storage import customers as customers_repo
 from bot.storage import parcels as parcels_repo
 from bot.storage import pickup_points
+
+KIND = "parcel.arrival_notice"
 
 
 @dataclass(frozen=True)
@@ -41,49 +52,64 @@ class Notice:
         return f"Notice(parcel_id={self.parcel_id}, tracking_id={self.tracking_id!r})"
 
 
-async def claim_notices(svc: Services, phone: str) -> list[Notice]:
-    """Issue codes for, and claim, every arrival notice waiting for the customer of ``phone``.
+async def enqueue_notices(conn: aiosqlite.Connection, phone: str, now: datetime) -> int:
+    """Inside the caller's transaction: queue every arrival notice now due to the customer of
+    ``phone``; returns how many. None when no Telegram account is linked to the number (the
+    notices wait for the link)."""
+    user_id = await customers_repo.user_of_phone(conn, phone)
+    if user_id is None:
+        return 0
+    queued = 0
+    for row in await parcels_repo.unnotified_for_phone(conn, phone, now - NOTICE_CLAIM_TIMEOUT):
+        await parcels_repo.claim_notice(conn, row["id"], now)
+        await enqueue(conn, user_id, KIND, {"parcel_id": row["id"], "user_id": user_id},
+                      now=now, priority=Priority.NOTICE, dedupe_key=f"notice:{row['id']}")
+        queued += 1
+    return queued
 
-    Nothing when no Telegram account is linked to the number (the notices keep waiting).
-    """
-    now = svc.clock.now()
-    key = code_key(svc.settings)
-    notices: list[Notice] = []
+
+async def queue_notices(svc: Services, phone: str) -> int:
+    """Queue the notices waiting for ``phone`` (e.g. when the customer opens /myparcels)."""
     async with svc.db.transaction() as conn:
-        user_id = await customers_repo.user_of_phone(conn, phone)
-        if user_id is None:
-            return []
-        stores: dict[int, StoreInfo] = {}
-        for row in await parcels_repo.unnotified_for_phone(conn, phone, now - NOTICE_CLAIM_TIMEOUT):
-            store_id = row["store_id"]
-            if store_id not in stores:
-                store_row = await pickup_points.store_by_id(conn, store_id)
-                assert store_row is not None
-                stores[store_id] = StoreInfo.from_row(store_row)
-            code = await issue_code(conn, key, store_id, row["id"], now)
-            await parcels_repo.claim_notice(conn, row["id"], now)
-            await parcels_repo.append_event(
-                conn, row["id"], "code_issued", None, now, {"for": "arrival_notice"})
-            notices.append(Notice(
-                parcel_id=row["id"], tracking_id=row["tracking_id"], user_id=user_id,
-                customer_name=row["customer_name"], code=code,
-                last_day=date.fromisoformat(row["last_day"]), store=stores[store_id],
-            ))
-    return notices
+        return await enqueue_notices(conn, phone, svc.clock.now())
 
 
-async def notice_delivered(svc: Services, notice: Notice) -> None:
+async def issue_notice(svc: Services, parcel_id: int, user_id: int) -> Notice | None:
+    """At send time: issue the parcel's code and return the notice to show, or None when it is
+    no longer due (collected, refused, already told, or the number now belongs to someone
+    else)."""
     now = svc.clock.now()
     async with svc.db.transaction() as conn:
-        await parcels_repo.mark_notified(conn, notice.parcel_id, now)
+        row = await parcels_repo.by_id(conn, parcel_id)
+        if row is None or row["status"] != "arrived" or row["notified_at"] is not None:
+            return None
+        if await customers_repo.user_of_phone(conn, row["customer_phone"]) != user_id:
+            await parcels_repo.release_notice(conn, parcel_id)
+            return None
+        store_row = await pickup_points.store_by_id(conn, row["store_id"])
+        assert store_row is not None
+        code = await issue_code(conn, code_key(svc.settings), row["store_id"], parcel_id, now)
         await parcels_repo.append_event(
-            conn, notice.parcel_id, "notified", None, now, {"user_id": notice.user_id})
+            conn, parcel_id, "code_issued", None, now, {"for": "arrival_notice"})
+        return Notice(
+            parcel_id=parcel_id, tracking_id=row["tracking_id"], user_id=user_id,
+            customer_name=row["customer_name"], code=code,
+            last_day=date.fromisoformat(row["last_day"]), store=StoreInfo.from_row(store_row),
+        )
 
 
-async def notice_failed(svc: Services, notice: Notice, error: str) -> None:
-    now = svc.clock.now()
-    async with svc.db.transaction() as conn:
-        await parcels_repo.release_notice(conn, notice.parcel_id)
-        await parcels_repo.append_event(
-            conn, notice.parcel_id, "notice_failed", None, now,
-            {"user_id": notice.user_id, "error": error[:200]})
+async def notice_sent(conn: aiosqlite.Connection, payload: dict[str, Any], now: datetime) -> None:
+    """Outbox hook: the notice reached the customer."""
+    await parcels_repo.mark_notified(conn, payload["parcel_id"], now)
+    await parcels_repo.append_event(
+        conn, payload["parcel_id"], "notified", None, now, {"user_id": payload["user_id"]})
+
+
+async def notice_failed(
+    conn: aiosqlite.Connection, payload: dict[str, Any], now: datetime, error: str
+) -> None:
+    """Outbox hook: the notice could not be delivered; queue it again when they come back."""
+    await parcels_repo.release_notice(conn, payload["parcel_id"])
+    await parcels_repo.append_event(
+        conn, payload["parcel_id"], "notice_failed", None, now,
+        {"user_id": payload["user_id"], "error": error[:200]})

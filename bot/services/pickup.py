@@ -29,12 +29,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import Any
 
 import aiosqlite
 
+from bot import outbox
+from bot.clock import from_db, to_db
 from bot.services import lockout
 from bot.services.codes import code_key, hash_code
 from bot.services.context import Services
+from bot.storage import lockout as lock_repo
 from bot.storage import pickups as repo
 from bot.storage.pickups import ParcelRow, StoreRow
 from bot.validation import CodeError, Invalid, mobile_last4, parse_pickup_code
@@ -62,6 +66,14 @@ class Store:
     def of(cls, row: StoreRow) -> Store:
         return cls(row.id, row.code, row.shop_name, row.owner_name, row.mobile)
 
+    def payload(self) -> dict[str, Any]:
+        return {"id": self.id, "code": self.code, "name": self.name,
+                "owner_name": self.owner_name, "mobile": self.mobile}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Store:
+        return cls(data["id"], data["code"], data["name"], data["owner_name"], data["mobile"])
+
 
 @dataclass(frozen=True)
 class Parcel:
@@ -76,6 +88,17 @@ class Parcel:
     def of(cls, row: ParcelRow) -> Parcel:
         return cls(row.id, row.tracking_id, row.customer_name, row.customer_phone,
                    row.arrived_at, row.picked_up_at)
+
+    def payload(self) -> dict[str, Any]:
+        return {"id": self.id, "tracking_id": self.tracking_id,
+                "customer_name": self.customer_name, "customer_phone": self.customer_phone,
+                "arrived_at": _at(self.arrived_at), "picked_up_at": _at(self.picked_up_at)}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Parcel:
+        return cls(data["id"], data["tracking_id"], data["customer_name"],
+                   data["customer_phone"], _moment(data["arrived_at"]),
+                   _moment(data["picked_up_at"]))
 
     @property
     def masked_tracking(self) -> str:
@@ -92,6 +115,29 @@ class Parcel:
 def mask_tracking(tracking_id: str) -> str:
     """All but the last 4 characters hidden: ``DL123456789IN`` → ``••••89IN``."""
     return "\u2022" * 4 + tracking_id[-4:]
+
+
+def _at(moment: datetime | None) -> str | None:
+    return None if moment is None else to_db(moment)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
+# Outbox kinds (rendered by bot/handlers/pickup.py); payloads hold facts, never a code.
+RECEIPT = "pickup.receipt"
+LOCK_ALERT = "pickup.lock_alert"
+NOT_FOUND_ALERT = "pickup.not_found_alert"
+DISPUTE_ALERT = "pickup.dispute_alert"
+
+
+async def _tell_admins(
+    conn: aiosqlite.Connection, svc: Services, kind: str, payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    await outbox.enqueue_many(conn, sorted(svc.settings.admin_ids), kind, payload, now=now,
+                              priority=outbox.Priority.URGENT)
 
 
 def days_waited(arrived_at: datetime | None, now: datetime, tz: tzinfo) -> int:
@@ -231,6 +277,10 @@ async def look_up_code(
         if found is None:
             wrong = await lockout.record_wrong_code(conn, store.id, user_id, now)
             if wrong.lock is not None:
+                # The admins are told with the lock, once (the lock is new only here).
+                await lock_repo.mark_admins_told(conn, wrong.lock.id, now)
+                await _tell_admins(conn, svc, LOCK_ALERT, {
+                    "store": store.payload(), "until": to_db(wrong.lock.until)}, now)
                 return Locked(wrong.lock.until, store, wrong.lock.id, new=True)
             return NoParcel(wrong.tries_left)
         others = await repo.others_waiting(
@@ -324,6 +374,11 @@ async def hand_over(
             still = [p for p in await repo.parcels(conn, list(check.others))
                      if p.status == "arrived" and p.customer_phone == main.customer_phone]
         customer = await repo.customer_user(conn, main.customer_phone)
+        if customer is not None:  # the receipt, committed with the handover
+            await outbox.enqueue(conn, customer, RECEIPT, {
+                "store": Store.of(store_row).payload(),
+                "parcels": [Parcel.of(p).payload() for p in handed], "at": to_db(now),
+            }, now=now, priority=outbox.Priority.URGENT)
     return HandedOver(
         store=Store.of(store_row),
         parcels=[Parcel.of(p) for p in handed],
@@ -367,6 +422,8 @@ async def _close(svc: Services, user_id: int, check_id: int, outcome: str) -> Cl
                 conn, parcel_id=main.id, event=EVENT_NOT_FOUND, actor_id=user_id, now=now,
                 details={"check": check.id},
             )
+            await _tell_admins(conn, svc, NOT_FOUND_ALERT, {
+                "store": Store.of(store_row).payload(), "parcel": Parcel.of(main).payload()}, now)
     return Closed(Store.of(store_row), Parcel.of(main))
 
 
@@ -389,5 +446,9 @@ async def dispute(svc: Services, user_id: int, parcel_id: int) -> Disputed | Exp
                 )
         store_row = await repo.store_by_id(conn, p.store_id)
         assert store_row is not None
+        if first:
+            await _tell_admins(conn, svc, DISPUTE_ALERT, {
+                "store": Store.of(store_row).payload(),
+                "parcels": [Parcel.of(q).payload() for q in batch]}, now)
     return Disputed([Parcel.of(q) for q in batch], Store.of(store_row), first)
 

@@ -27,6 +27,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.i18n import LANGUAGE_NAMES
+from bot.outbox.sender import get_sender
 from bot.services.context import Services
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 
@@ -147,6 +148,13 @@ class Harness:
         assert self.app is not None, "call start() first"
         self.api.drop_pending_updates()
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Until the outbox has sent everything due now (notices, receipts, alerts)."""
+        sender = get_sender(self.svc)
+        if sender is not None:
+            await sender.drain()
 
     async def feed_concurrently(self, updates: list[dict[str, Any]]) -> None:
         """Process several updates at the same time (double taps, two devices)."""
@@ -155,6 +163,7 @@ class Harness:
         await asyncio.gather(
             *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
         )
+        await self.drain()
 
     def person_for(self, user_id: int) -> Person:
         return self._people[user_id]

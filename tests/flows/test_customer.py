@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -123,9 +124,14 @@ async def test_notice_waits_until_the_customer_links_then_comes_once_per_parcel(
     codes = [pickup_code(n) for n in notices]
     for tracking_id, seen_code in zip(["TRK10000001", "TRK10000002"], codes, strict=True):
         assert await code_works(harness.svc, tracking_id, seen_code)
-    assert [m.kind for m in seen].count("location") == 1  # one pin for the one store
+    # The store's map pin is a link in each notice (one message each: docs/outbox.md).
+    maps = "https://maps.google.com/?q=18.507400,73.807700"
+    assert all(e.get("url") == maps for n in notices for e in n.entities
+               if e["type"] == "text_link")
+    assert all(any(e["type"] == "text_link" for e in n.entities) for n in notices)
+    assert [m.kind for m in seen].count("location") == 0
     assert not any("TRK10000003" in (m.text or "") for m in seen)
-    assert MINE[lang] in seen[-1].text
+    assert any(MINE[lang] in (m.text or "") for m in seen)
 
     # Sent once: linking again, /myparcels and /start send no second notice.
     await priya.send("/myparcels")
@@ -148,8 +154,10 @@ async def test_a_notice_that_cannot_be_delivered_is_tried_again_later(harness: H
     await receive(ramesh, "TRK10000001")
     row = await parcel(harness.svc, "TRK10000001")
     assert row["notified_at"] is None and row["notice_attempt_at"] is None
-    undelivered = await harness.svc.db.fetchall("SELECT text FROM undelivered")
-    assert len(undelivered) == 1 and "Pickup code: <code>••••••</code>" in undelivered[0]["text"]
+    # Recorded in the outbox as blocked: the parcel id, never the text or the code.
+    (lost,) = await harness.svc.db.fetchall("SELECT state, payload, error FROM outbox")
+    assert lost["state"] == "blocked" and "403" in lost["error"]
+    assert set(json.loads(lost["payload"])) == {"parcel_id", "user_id"}
     assert (await events(harness.svc, "TRK10000001"))[-1][0] == "notice_failed"
 
     priya.fake.unblock()

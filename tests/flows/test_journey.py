@@ -42,8 +42,9 @@ async def test_a_parcel_from_manifest_to_handover(harness: Harness) -> None:
     priya = harness.stranger(301, tg_language="hi", first_name="Priya")
     await priya.send(f"/start {token}")
     seen = await priya.share_contact("919876543210")
-    notice = next(m for m in seen if "DL100200300IN" in (m.text or ""))
-    assert "पहुँच गया" in notice.text
+    # The notice comes from the outbox, right after the replies to her share.
+    notice = next(m for m in seen if "पहुँच गया" in (m.text or ""))
+    assert "DL100200300IN" in notice.text
     code = pickup_code(notice)
 
     # At the counter she says the code; the shopkeeper types it in Devanagari digits.

@@ -23,6 +23,8 @@ FREE = {"en": "Free places on your shelf: {free} of {cap}.",
 ARRIVED = {"en": "✅ Arrived ({n}): ", "hi": "✅ पहुँच गए ({n}): ", "mr": "✅ पोहोचले ({n}): "}
 ALL_TOLD = {"en": "📨 Every customer has been told", "hi": "📨 हर ग्राहक को उसके पिकअप कोड",
             "mr": "📨 प्रत्येक ग्राहकाला त्याच्या पिकअप कोडसह"}
+MAPS = {"en": "📍 Open the store in Maps", "hi": "📍 स्टोर को मैप में खोलें",
+        "mr": "📍 स्टोअर नकाशात उघडा"}
 NOTICE = {"en": "📦 Your parcel {t} has arrived!", "hi": "📦 आपका पार्सल {t} पहुँच गया है!",
           "mr": "📦 तुमचे पार्सल {t} पोहोचले आहे!"}
 HOURS = {"en": "Opening hours: 09:00–21:00", "hi": "खुलने का समय: 09:00–21:00",
@@ -87,13 +89,14 @@ async def test_expected_parcel_arrives_and_the_linked_customer_gets_the_notice(
     assert summary.text.startswith(ARRIVED[lang].format(n=1) + "TRK10000001")
     assert ALL_TOLD[lang] in summary.text
 
-    notice, pin = priya.new()
+    (notice,) = priya.new()  # one message: the map pin is a link in it (docs/outbox.md)
     assert notice.text.startswith(NOTICE[lang].format(t="TRK10000001"))
     assert "Sharma Kirana" in notice.text and "12 MG Road, Kothrud, Pune, 411038" in notice.text
     assert HOURS[lang] in notice.text
     assert LAST[lang] + format_date(LAST_DAY, lang) in notice.text
-    assert pin.kind == "location"
-    assert pin.location == {"latitude": 18.5074, "longitude": 73.8077}
+    (link,) = [e for e in notice.entities if e["type"] == "text_link"]
+    assert link["url"] == "https://maps.google.com/?q=18.507400,73.807700"
+    assert MAPS[lang] in notice.text
     code_seen = pickup_code(notice)
     assert await code_works(harness.svc, "TRK10000001", code_seen)
 
@@ -158,7 +161,7 @@ async def test_an_id_already_arrived_is_reported_not_recorded_twice(
     await load_manifest(harness.svc, ("TRK40000001", code, "9876543210", ""))
     await ramesh.send("/receive")
     await ramesh.send("TRK40000001\ntrk40000001")  # pasted twice in one message
-    assert len(priya.new()) == 2  # one notice and its map pin
+    assert len(priya.new()) == 1  # one notice, its map pin a link in it
     await ramesh.send("/receive")
     (summary,) = await ramesh.send("TRK40000001")
     assert summary.text.startswith(ALREADY[lang].format(t="TRK40000001"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -183,39 +184,71 @@ async def test_too_many_ids_in_one_message(svc: Services) -> None:
 # -------------------------------------------------------------------------- notices
 
 
-async def test_a_notice_is_claimed_once_and_retried_after_a_failure(svc: Services) -> None:
+async def notice_rows(svc: Services) -> list:
+    return await svc.db.fetchall(
+        "SELECT chat_id, kind, payload, state FROM outbox WHERE kind = 'parcel.arrival_notice'")
+
+
+async def test_the_arrival_queues_one_notice_with_it_and_the_code_is_issued_when_sent(
+    svc: Services,
+) -> None:
+    await approved_store(svc, 201)
+    await linked_customer(svc, 301, "+919876543210")
+    await load(svc, "TRK10000001,KS-0001,9876543210,")
+    report = await arrival.receive(svc, 201, "TRK10000001")
+    assert isinstance(report, arrival.ReceiveReport) and report.queued == 1
+    (row,) = await notice_rows(svc)
+    assert row["chat_id"] == 301 and row["state"] == "pending"
+    parcel_id = json.loads(row["payload"])["parcel_id"]
+    assert (await svc.db.fetchone("SELECT code_hash FROM parcels"))["code_hash"] is None
+    # Linking again, or opening /myparcels, does not queue a second one while it is pending.
+    assert await notices.queue_notices(svc, "+919876543210") == 0
+    svc.clock.advance(timedelta(minutes=11))  # even after the claim timed out
+    await notices.queue_notices(svc, "+919876543210")
+    assert len(await notice_rows(svc)) == 1
+
+    notice = await notices.issue_notice(svc, parcel_id, 301)
+    assert notice is not None and notice.code not in repr(notice)
+    assert (await svc.db.fetchone("SELECT code_hash FROM parcels"))["code_hash"] is not None
+
+
+async def test_a_failed_notice_is_queued_again_and_a_sent_one_never(svc: Services) -> None:
     await approved_store(svc, 201)
     await linked_customer(svc, 301, "+919876543210")
     await load(svc, "TRK10000001,KS-0001,9876543210,")
     await arrival.receive(svc, 201, "TRK10000001")
-    first, second = await asyncio.gather(notices.claim_notices(svc, "+919876543210"),
-                                         notices.claim_notices(svc, "+919876543210"))
-    assert sorted([len(first), len(second)]) == [0, 1]
-    (notice,) = first or second
-    assert notice.code not in repr(notice)
-    await notices.notice_failed(svc, notice, "403 blocked")
-    (again,) = await notices.claim_notices(svc, "+919876543210")
-    await notices.notice_delivered(svc, again)
-    assert await notices.claim_notices(svc, "+919876543210") == []
+    (row,) = await notice_rows(svc)
+    payload = json.loads(row["payload"])
+    async with svc.db.transaction() as conn:  # what the outbox does on a final failure
+        await conn.execute("UPDATE outbox SET state = 'failed'")
+        await notices.notice_failed(conn, payload, svc.clock.now(), "403 blocked")
+    assert await notices.queue_notices(svc, "+919876543210") == 1
+    async with svc.db.transaction() as conn:  # ... and when it is sent
+        await conn.execute("UPDATE outbox SET state = 'sent'")
+        await notices.notice_sent(conn, payload, svc.clock.now())
+    assert await notices.queue_notices(svc, "+919876543210") == 0
+    assert await notices.issue_notice(svc, payload["parcel_id"], 301) is None  # already told
 
 
-async def test_a_claim_left_by_a_crash_is_taken_again_later(svc: Services) -> None:
+async def test_a_notice_is_not_shown_to_someone_who_no_longer_holds_the_number(
+    svc: Services,
+) -> None:
     await approved_store(svc, 201)
     await linked_customer(svc, 301, "+919876543210")
     await load(svc, "TRK10000001,KS-0001,9876543210,")
     await arrival.receive(svc, 201, "TRK10000001")
-    assert len(await notices.claim_notices(svc, "+919876543210")) == 1  # never confirmed
-    assert await notices.claim_notices(svc, "+919876543210") == []
-    assert isinstance(svc.clock, ManualClock)
-    svc.clock.advance(timedelta(minutes=11))
-    assert len(await notices.claim_notices(svc, "+919876543210")) == 1
+    (row,) = await notice_rows(svc)
+    await ensure_user(svc, 302)
+    await svc.db.execute("UPDATE customers SET user_id = 302")  # the number moved
+    assert await notices.issue_notice(svc, json.loads(row["payload"])["parcel_id"], 301) is None
 
 
 async def test_no_notice_for_a_number_nobody_linked(svc: Services) -> None:
     await approved_store(svc, 201)
     await load(svc, "TRK10000001,KS-0001,9876543210,")
-    await arrival.receive(svc, 201, "TRK10000001")
-    assert await notices.claim_notices(svc, "+919876543210") == []
+    report = await arrival.receive(svc, 201, "TRK10000001")
+    assert isinstance(report, arrival.ReceiveReport) and report.queued == 0
+    assert await notice_rows(svc) == []
 
 
 # ------------------------------------------------------------------------ customers

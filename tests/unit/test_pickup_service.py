@@ -168,15 +168,24 @@ async def test_a_right_code_does_not_reset_the_count(svc, stores) -> None:
 
 
 async def test_admins_are_told_once_per_lock(svc, stores) -> None:
+    svc.settings = svc.settings.model_copy(update={"admin_ids": frozenset({900, 901})})
+
+    async def alerts() -> list[int]:
+        rows = await svc.db.fetchall(
+            "SELECT chat_id FROM outbox WHERE kind = 'pickup.lock_alert' ORDER BY id")
+        return [r["chat_id"] for r in rows]
+
     locked = (await wrong(svc, 5))[-1]
-    assert isinstance(locked, pickup.Locked)
-    claims = await asyncio.gather(
-        *(lockout.claim_admin_alert(svc, locked.lock_id) for _ in range(3)))
-    assert sorted(claims) == [False, False, True]
+    assert isinstance(locked, pickup.Locked) and locked.new
+    assert await alerts() == [900, 901]  # queued with the lock, one per admin
+    again = (await wrong(svc, 2))[-1]    # more codes while locked: no new alert
+    assert isinstance(again, pickup.Locked) and not again.new
+    assert await alerts() == [900, 901]
+    assert not await lockout.claim_admin_alert(svc, locked.lock_id)  # already told
     svc.clock.advance(minutes=15)  # type: ignore[attr-defined]
     second = (await wrong(svc, 5))[-1]
     assert isinstance(second, pickup.Locked) and second.lock_id != locked.lock_id
-    assert await lockout.claim_admin_alert(svc, second.lock_id)
+    assert await alerts() == [900, 901, 900, 901]
 
 
 async def test_the_lock_survives_a_restart(svc, stores, tmp_path) -> None:
