@@ -104,7 +104,7 @@ SUMMARY = {
 @pytest.fixture
 async def h(tmp_path) -> AsyncIterator[Harness]:
     # No spacing between messages to one chat: these tests are about what is said, not pace.
-    harness = Harness(tmp_path, admin_ids={ADMIN_ID}, rate_per_chat_seconds=0)
+    harness = Harness(tmp_path, admin_ids={ADMIN_ID}, rate_per_chat_seconds=0, summary_hour=9)
     await harness.start()
     try:
         yield harness
