@@ -29,24 +29,18 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
-from bot.services import holding_messages as messages
+from bot.services import holding_messages as messages_kinds
 from bot.services.context import Services
 from bot.services.earnings import local_midnight
 from bot.services.parcel_models import StoreInfo
-from bot.storage import customers as customers_repo
-from bot.storage import earnings as earnings_repo
 from bot.storage import holding as repo
-from bot.storage import parcels as parcels_repo
-from bot.storage import pickup_points
 
 # Work found per query; a sweep repeats the query until less than this comes back, so memory
-# stays flat however much fell due. Groups are claimed a few per transaction so that the
-# database lock is never held long (a reply to someone typing waits for it).
-FIND_LIMIT = 2000
-GROUPS_PER_TRANSACTION = 100
-STORES_PER_TRANSACTION = 20
+# stays flat however much fell due. Each batch is claimed by a few set-based statements in one
+# transaction (a statement per parcel would cost a round trip to the database thread each),
+# which holds the database lock only briefly: a reply to someone typing waits for it.
+FIND_LIMIT = 1000
+STORES_PER_TRANSACTION = 200
 
 EVENT_REMINDED = "reminded"
 EVENT_EXPIRED = "expired"
@@ -78,13 +72,8 @@ def store_payload(store: StoreInfo) -> dict:
     }
 
 
-async def _store(conn: aiosqlite.Connection, cache: dict[int, StoreInfo], store_id: int
-                 ) -> StoreInfo:
-    if store_id not in cache:
-        row = await pickup_points.store_by_id(conn, store_id)
-        assert row is not None  # a foreign key
-        cache[store_id] = StoreInfo.from_row(row)
-    return cache[store_id]
+def _stores(rows: dict) -> dict[int, StoreInfo]:
+    return {store_id: StoreInfo.from_row(row) for store_id, row in rows.items()}
 
 
 # ---------------------------------------------------------------------------- reminders
@@ -100,8 +89,8 @@ async def remind_due(svc: Services) -> tuple[int, int]:
         async with svc.db.reading() as conn:
             found = await repo.reminders_due(conn, today, horizon, FIND_LIMIT)
         groups = list(OrderedDict.fromkeys(found))  # (phone, store, last day), in due order
-        for start in range(0, len(groups), GROUPS_PER_TRANSACTION):
-            q, p = await _claim_reminders(svc, groups[start:start + GROUPS_PER_TRANSACTION], now)
+        if groups:
+            q, p = await _claim_reminders(svc, groups, now)
             queued, parcels = queued + q, parcels + p
         if len(found) < FIND_LIMIT:
             return queued, parcels
@@ -110,34 +99,37 @@ async def remind_due(svc: Services) -> tuple[int, int]:
 async def _claim_reminders(
     svc: Services, groups: list[tuple[str, int, date]], now: datetime
 ) -> tuple[int, int]:
-    queued = reminded = 0
-    stores: dict[int, StoreInfo] = {}
     async with svc.db.transaction() as conn:
-        for phone, store_id, day in groups:
-            claimed = await repo.claim_reminder(conn, phone, store_id, day, now)
-            if not claimed:
-                continue  # another sweep got there first
-            reminded += len(claimed)
-            user_id = await customers_repo.user_of_phone(conn, phone)
+        claimed = await repo.claim_reminders(conn, groups, now)  # whole groups, once
+        if not claimed:
+            return 0, 0  # another sweep got there first
+        users = await repo.customers_of(conn, [c.customer_phone for c in claimed])
+        stores = _stores(await repo.stores_by_ids(conn, [c.store_id for c in claimed]))
+        by_group: dict[tuple[str, int, date | None], list[repo.Claimed]] = {}
+        for c in claimed:
+            by_group.setdefault((c.customer_phone, c.store_id, c.last_day), []).append(c)
+        messages: list[tuple[int, str, dict]] = []
+        events: list[tuple[int, str, int | None, dict]] = []
+        for (phone, store_id, day), theirs in by_group.items():
+            assert day is not None
+            user_id = users.get(phone)
             details: dict = {"last_day": day.isoformat()}
             if user_id is None:
                 details["told"] = False  # not linked: nobody to tell
             else:
-                store = await _store(conn, stores, store_id)
-                await messages.queue(conn, chat_id=user_id, kind=messages.REMINDER, now=now,
-                                     payload={
-                                         "tracking": [c.tracking_id for c in claimed],
-                                         "parcel_ids": [c.id for c in claimed],
-                                         "last_day": day.isoformat(),
-                                         "store": store_payload(store),
-                                     })
-                queued += 1
                 details["user_id"] = user_id
-            if len(claimed) > 1:
-                details["with"] = len(claimed) - 1
-            for c in claimed:
-                await parcels_repo.append_event(conn, c.id, EVENT_REMINDED, None, now, details)
-    return queued, reminded
+                messages.append((user_id, messages_kinds.REMINDER, {
+                    "tracking": [c.tracking_id for c in theirs],
+                    "parcel_ids": [c.id for c in theirs],
+                    "last_day": day.isoformat(),
+                    "store": store_payload(stores[store_id]),
+                }))
+            if len(theirs) > 1:
+                details["with"] = len(theirs) - 1
+            events += [(c.id, EVENT_REMINDED, None, details) for c in theirs]
+        await messages_kinds.queue_many(conn, messages, now)
+        await repo.append_events(conn, events, now)
+    return len(messages), len(claimed)
 
 
 # ------------------------------------------------------------------------------ expiry
@@ -162,38 +154,41 @@ async def expire_due(svc: Services) -> tuple[int, int]:
 async def _claim_expiries(
     svc: Services, store_ids: list[int], today: date, now: datetime
 ) -> tuple[int, int]:
-    expired = queued = 0
-    stores: dict[int, StoreInfo] = {}
     async with svc.db.transaction() as conn:
-        for store_id in store_ids:
-            claimed = await repo.claim_expiries(conn, store_id, today, now)
-            if not claimed:
-                continue
-            expired += len(claimed)
-            store = await _store(conn, stores, store_id)
+        claimed = await repo.claim_expiries(conn, store_ids, today, now)
+        if not claimed:
+            return 0, 0
+        users = await repo.customers_of(conn, [c.customer_phone for c in claimed])
+        stores = _stores(await repo.stores_by_ids(conn, [c.store_id for c in claimed]))
+        messages: list[tuple[int, str, dict]] = []
+        events: list[tuple[int, str, int | None, dict]] = []
+        by_store: dict[int, list[repo.Claimed]] = {}
+        for c in claimed:
+            by_store.setdefault(c.store_id, []).append(c)
+        for store_id, at_store in by_store.items():
+            store = stores[store_id]
             # The shopkeeper: one message listing what to give back.
-            await messages.queue(conn, chat_id=store.owner_user_id, kind=messages.RETURNS_DUE,
-                                 now=now, payload={"tracking": [c.tracking_id for c in claimed]})
-            queued += 1
+            messages.append((store.owner_user_id, messages_kinds.RETURNS_DUE,
+                             {"tracking": [c.tracking_id for c in at_store]}))
             # Each customer: one message for their parcels at this store.
             by_phone: dict[str, list[repo.Claimed]] = {}
-            for c in claimed:
+            for c in at_store:
                 by_phone.setdefault(c.customer_phone, []).append(c)
             for phone, theirs in by_phone.items():
-                user_id = await customers_repo.user_of_phone(conn, phone)
+                user_id = users.get(phone)
                 told: dict = {"told": False}
                 if user_id is not None:
-                    await messages.queue(conn, chat_id=user_id, kind=messages.EXPIRED, now=now,
-                                         payload={
-                                             "tracking": [c.tracking_id for c in theirs],
-                                             "store": store_payload(store),
-                                         })
-                    queued += 1
                     told = {"user_id": user_id}
-                for c in theirs:
-                    details = {"last_day": c.last_day.isoformat() if c.last_day else "", **told}
-                    await parcels_repo.append_event(conn, c.id, EVENT_EXPIRED, None, now, details)
-    return expired, queued
+                    messages.append((user_id, messages_kinds.EXPIRED, {
+                        "tracking": [c.tracking_id for c in theirs],
+                        "store": store_payload(store),
+                    }))
+                events += [(c.id, EVENT_EXPIRED, None,
+                            {"last_day": c.last_day.isoformat() if c.last_day else "", **told})
+                           for c in theirs]
+        await messages_kinds.queue_many(conn, messages, now)
+        await repo.append_events(conn, events, now)
+    return len(claimed), len(messages)
 
 
 # ---------------------------------------------------------------------- morning summary
@@ -214,8 +209,8 @@ class Summary:
 
     def payload(self, store_name: str) -> dict:
         return {
-            "store": store_name, "day": self.day.isoformat(), "waiting": self.waiting, "due_today": self.due_today,
-            "to_return": self.to_return, "handed_over": self.handed_over,
+            "store": store_name, "day": self.day.isoformat(), "waiting": self.waiting,
+            "due_today": self.due_today, "to_return": self.to_return, "handed_over": self.handed_over,
             "earned_paise": self.earned_paise,
         }
 
@@ -225,40 +220,33 @@ def summary_due_from(svc: Services, day: date) -> datetime:
     return local_midnight(day, svc.settings.tz) + timedelta(hours=svc.settings.summary_hour)
 
 
-async def store_summary(conn: aiosqlite.Connection, svc: Services, store_id: int, day: date
-                        ) -> Summary:
-    tz = svc.settings.tz
-    waiting, due_today, to_return = await repo.store_counts(conn, store_id, day)
-    handed, earned = await earnings_repo.total_between(
-        conn, store_id, local_midnight(day - timedelta(days=1), tz), local_midnight(day, tz))
-    return Summary(day, waiting, due_today, to_return, handed, earned)
-
-
 async def summarize_due(svc: Services) -> tuple[int, int]:
     """Queue today's morning summaries once the hour has come; returns (queued, skipped)."""
     now = svc.clock.now()
+    tz = svc.settings.tz
     today = local_today(svc, now)
     if now < summary_due_from(svc, today):
         return 0, 0
+    since, until = local_midnight(today - timedelta(days=1), tz), local_midnight(today, tz)
     queued = skipped = 0
-    stores: dict[int, StoreInfo] = {}
     while True:
         async with svc.db.reading() as conn:
             due = await repo.summaries_due(conn, today, FIND_LIMIT)
         for start in range(0, len(due), STORES_PER_TRANSACTION):
+            batch = due[start:start + STORES_PER_TRANSACTION]
             async with svc.db.transaction() as conn:
-                for store_id, owner in due[start:start + STORES_PER_TRANSACTION]:
-                    summary = await store_summary(conn, svc, store_id, today)
-                    if not await repo.record_summary(conn, store_id, today, not summary.empty,
-                                                     now):
-                        continue
-                    if summary.empty:
-                        skipped += 1
-                        continue
-                    store = await _store(conn, stores, store_id)
-                    await messages.queue(conn, chat_id=owner, kind=messages.SUMMARY, now=now,
-                                         payload=summary.payload(store.name))
-                    queued += 1
+                figures = await repo.summary_figures(
+                    conn, [store_id for store_id, _, _ in batch], today, since, until)
+                summaries = {store_id: Summary(today, *figures[store_id])
+                             for store_id, _, _ in batch}
+                decided = await repo.record_summaries(
+                    conn, [(sid, not summaries[sid].empty) for sid, _, _ in batch], today, now)
+                messages = [(owner, messages_kinds.SUMMARY, summaries[sid].payload(name))
+                            for sid, owner, name in batch
+                            if sid in decided and not summaries[sid].empty]
+                await messages_kinds.queue_many(conn, messages, now)
+            queued += len(messages)
+            skipped += len(decided) - len(messages)
         if len(due) < FIND_LIMIT:
             return queued, skipped
 

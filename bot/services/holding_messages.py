@@ -32,6 +32,17 @@ PRIORITY = {
 }
 
 
+async def queue_many(
+    conn: aiosqlite.Connection, messages: list[tuple[int, str, dict]], now: datetime
+) -> int:
+    """Queue (chat id, kind, payload) messages in the caller's transaction, in one statement."""
+    if messages:
+        await outbox.enqueue_batch(
+            conn, [(chat, kind, payload, PRIORITY[kind]) for chat, kind, payload in messages],
+            now=now)
+    return len(messages)
+
+
 async def queue(
     conn: aiosqlite.Connection, *, chat_id: int, kind: str, payload: dict, now: datetime
 ) -> int | None:

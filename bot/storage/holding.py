@@ -8,12 +8,15 @@ statistics SQLite may prefer a wider index, and a missing index must be an error
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.clock import to_db
+from bot.storage.db import Row
 
 # Waiting parcels owed a reminder for their current last day, the last day within reach.
 # Uses parcels_reminder_due (partial: only parcels not yet reminded for their last day).
@@ -23,13 +26,16 @@ REMINDERS_DUE = """
       AND last_day >= :today AND last_day <= :horizon
     ORDER BY last_day, id LIMIT :limit
 """
-# Claims one reminder: every parcel of one customer at one store with one last day.
-# Uses parcels_phone (customer_phone, status).
-CLAIM_REMINDER = """
-    UPDATE parcels SET reminded_for = last_day, updated_at = :now
-    WHERE customer_phone = :phone AND status = 'arrived' AND store_id = :store
-      AND last_day = :day AND reminded_for IS NOT last_day
-    RETURNING id, tracking_id
+# Claims reminders, each group (customer, store, last day) whole: every parcel of the group,
+# also those past the finding query's LIMIT. One statement for the batch; parcels_phone per group.
+CLAIM_REMINDERS = """
+    UPDATE parcels INDEXED BY parcels_phone SET reminded_for = last_day, updated_at = :now
+    FROM (SELECT json_extract(value, '$[0]') AS phone, json_extract(value, '$[1]') AS store,
+                 json_extract(value, '$[2]') AS day FROM json_each(:groups)) AS g
+    WHERE parcels.customer_phone = g.phone AND parcels.status = 'arrived'
+      AND parcels.store_id = g.store AND parcels.last_day = g.day
+      AND parcels.reminded_for IS NOT parcels.last_day
+    RETURNING id, tracking_id, customer_phone, store_id, last_day
 """
 # Stores with waiting parcels whose last day is over. Uses parcels_expiry_due.
 EXPIRIES_DUE = """
@@ -37,27 +43,49 @@ EXPIRIES_DUE = """
     WHERE status = 'arrived' AND last_day < :today
     LIMIT :limit
 """
-# Claims a store's expired parcels: to_return, the code voided. Uses parcels_store_status.
+# Claims the expired parcels of a batch of stores: to_return, the code voided.
+# parcels_store_status per store.
 CLAIM_EXPIRIES = """
     UPDATE parcels
     SET status = 'to_return', code_hash = NULL, expired_at = :now, updated_at = :now
-    WHERE store_id = :store AND status = 'arrived' AND last_day < :today
-    RETURNING id, tracking_id, customer_phone, last_day
+    FROM (SELECT value AS store FROM json_each(:stores)) AS g
+    WHERE parcels.store_id = g.store AND parcels.status = 'arrived' AND parcels.last_day < :today
+    RETURNING id, tracking_id, customer_phone, store_id, last_day
 """
 # Approved stores not yet considered for today's summary. Uses stores_status and the
 # store_summaries primary key.
 SUMMARIES_DUE = """
-    SELECT s.id, s.owner_user_id FROM stores s
+    SELECT s.id, s.owner_user_id, s.shop_name FROM stores s
     WHERE s.status = 'approved'
       AND NOT EXISTS (SELECT 1 FROM store_summaries m WHERE m.store_id = s.id AND m.day = :day)
     ORDER BY s.id LIMIT :limit
 """
-STORE_COUNTS = """
-    SELECT
-      (SELECT COUNT(*) FROM parcels WHERE store_id = :store AND status = 'arrived'),
-      (SELECT COUNT(*) FROM parcels WHERE store_id = :store AND status = 'arrived'
+# The summary's figures of a batch of stores: parcels_store_status and earnings_store_at.
+SUMMARY_FIGURES = """
+    SELECT g.value,
+      (SELECT COUNT(*) FROM parcels WHERE store_id = g.value AND status = 'arrived'),
+      (SELECT COUNT(*) FROM parcels WHERE store_id = g.value AND status = 'arrived'
                                       AND last_day = :today),
-      (SELECT COUNT(*) FROM parcels WHERE store_id = :store AND status = 'to_return')
+      (SELECT COUNT(*) FROM parcels WHERE store_id = g.value AND status = 'to_return'),
+      (SELECT COUNT(*) FROM earnings WHERE store_id = g.value AND at >= :since AND at < :until),
+      (SELECT COALESCE(SUM(amount_paise), 0) FROM earnings
+       WHERE store_id = g.value AND at >= :since AND at < :until)
+    FROM json_each(:stores) AS g
+"""
+# Decides summaries once: returns the stores decided by this statement (not those already).
+RECORD_SUMMARIES = """
+    INSERT INTO store_summaries (store_id, day, decided_at, queued)
+    SELECT json_extract(value, '$[0]'), :day, :now, json_extract(value, '$[1]')
+    FROM json_each(:rows) WHERE true
+    ON CONFLICT (store_id, day) DO NOTHING
+    RETURNING store_id
+"""
+CUSTOMERS_OF_PHONES = """
+    SELECT phone, user_id FROM customers WHERE phone IN (SELECT value FROM json_each(?))
+"""
+STORES_BY_IDS = "SELECT * FROM stores WHERE id IN (SELECT value FROM json_each(?))"
+INSERT_EVENT = """
+    INSERT INTO parcel_events (parcel_id, at, event, actor_id, details) VALUES (?, ?, ?, ?, ?)
 """
 # A store's parcels to give back to the courier. Uses parcels_to_return.
 RETURNS_OF_STORE = """
@@ -82,11 +110,12 @@ MARK_ALL_RETURNED = """
 
 SWEEP_QUERIES = {
     "reminders_due": REMINDERS_DUE,
-    "claim_reminder": CLAIM_REMINDER,
+    "claim_reminders": CLAIM_REMINDERS,
     "expiries_due": EXPIRIES_DUE,
     "claim_expiries": CLAIM_EXPIRIES,
     "summaries_due": SUMMARIES_DUE,
-    "store_counts": STORE_COUNTS,
+    "summary_figures": SUMMARY_FIGURES,
+    "record_summaries": RECORD_SUMMARIES,
     "returns_of_store": RETURNS_OF_STORE,
 }
 
@@ -96,7 +125,13 @@ class Claimed:
     id: int
     tracking_id: str
     customer_phone: str = ""
+    store_id: int = 0
     last_day: date | None = None
+
+
+def _claimed(rows: list) -> list[Claimed]:
+    return sorted((Claimed(r[0], r[1], r[2], r[3], date.fromisoformat(r[4]) if r[4] else None)
+                   for r in rows), key=lambda c: (c.store_id, c.customer_phone, c.tracking_id))
 
 
 async def reminders_due(
@@ -108,13 +143,14 @@ async def reminders_due(
     return [(r[0], r[1], date.fromisoformat(r[2])) for r in await cur.fetchall()]
 
 
-async def claim_reminder(
-    conn: aiosqlite.Connection, phone: str, store_id: int, day: date, now: datetime
+async def claim_reminders(
+    conn: aiosqlite.Connection, groups: list[tuple[str, int, date]], now: datetime
 ) -> list[Claimed]:
-    cur = await conn.execute(CLAIM_REMINDER, {
-        "now": to_db(now), "phone": phone, "store": store_id, "day": day.isoformat()})
-    rows = await cur.fetchall()
-    return sorted((Claimed(r[0], r[1], phone, day) for r in rows), key=lambda c: c.tracking_id)
+    """Mark every parcel of these (phone, store, last day) groups reminded; the claimed ones."""
+    cur = await conn.execute(CLAIM_REMINDERS, {
+        "now": to_db(now),
+        "groups": json.dumps([[p, s, d.isoformat()] for p, s, d in groups])})
+    return _claimed(list(await cur.fetchall()))
 
 
 async def stores_with_expiries(conn: aiosqlite.Connection, today: date, limit: int) -> list[int]:
@@ -123,41 +159,64 @@ async def stores_with_expiries(conn: aiosqlite.Connection, today: date, limit: i
 
 
 async def claim_expiries(
-    conn: aiosqlite.Connection, store_id: int, today: date, now: datetime
+    conn: aiosqlite.Connection, store_ids: list[int], today: date, now: datetime
 ) -> list[Claimed]:
     cur = await conn.execute(CLAIM_EXPIRIES, {
-        "now": to_db(now), "store": store_id, "today": today.isoformat()})
-    rows = await cur.fetchall()
-    return sorted((Claimed(r[0], r[1], r[2], date.fromisoformat(r[3])) for r in rows),
-                  key=lambda c: c.tracking_id)
+        "now": to_db(now), "stores": json.dumps(store_ids), "today": today.isoformat()})
+    return _claimed(list(await cur.fetchall()))
 
 
-async def summaries_due(conn: aiosqlite.Connection, day: date, limit: int) -> list[tuple[int, int]]:
-    """(store id, owner user id) of approved stores whose summary for ``day`` is undecided."""
+async def summaries_due(
+    conn: aiosqlite.Connection, day: date, limit: int
+) -> list[tuple[int, int, str]]:
+    """(store id, owner user id, shop name) of approved stores whose summary is undecided."""
     cur = await conn.execute(SUMMARIES_DUE, {"day": day.isoformat(), "limit": limit})
-    return [(r[0], r[1]) for r in await cur.fetchall()]
+    return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
-async def store_counts(
-    conn: aiosqlite.Connection, store_id: int, today: date
-) -> tuple[int, int, int]:
-    """(waiting, due today, to return) of one store."""
-    cur = await conn.execute(STORE_COUNTS, {"store": store_id, "today": today.isoformat()})
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+async def summary_figures(
+    conn: aiosqlite.Connection, store_ids: list[int], today: date, since: datetime,
+    until: datetime,
+) -> dict[int, tuple[int, int, int, int, int]]:
+    """Per store: (waiting, due today, to return, handovers and paise in [since, until))."""
+    cur = await conn.execute(SUMMARY_FIGURES, {
+        "stores": json.dumps(store_ids), "today": today.isoformat(),
+        "since": to_db(since), "until": to_db(until)})
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))
+            for r in await cur.fetchall()}
 
 
-async def record_summary(
-    conn: aiosqlite.Connection, store_id: int, day: date, queued: bool, now: datetime
-) -> bool:
-    """Decide a store's summary for ``day`` once; False when it was already decided."""
-    cur = await conn.execute(
-        """INSERT INTO store_summaries (store_id, day, decided_at, queued) VALUES (?, ?, ?, ?)
-           ON CONFLICT (store_id, day) DO NOTHING""",
-        (store_id, day.isoformat(), to_db(now), int(queued)),
-    )
-    return cur.rowcount == 1
+async def record_summaries(
+    conn: aiosqlite.Connection, decided: list[tuple[int, bool]], day: date, now: datetime
+) -> set[int]:
+    """Decide each (store, queued) for ``day`` once; returns the stores decided now."""
+    cur = await conn.execute(RECORD_SUMMARIES, {
+        "rows": json.dumps([[store, int(queued)] for store, queued in decided]),
+        "day": day.isoformat(), "now": to_db(now)})
+    return {r[0] for r in await cur.fetchall()}
+
+
+async def customers_of(conn: aiosqlite.Connection, phones: list[str]) -> dict[str, int]:
+    """Linked Telegram user of each phone (those linked)."""
+    cur = await conn.execute(CUSTOMERS_OF_PHONES, (json.dumps(sorted(set(phones))),))
+    return {r[0]: r[1] for r in await cur.fetchall()}
+
+
+async def stores_by_ids(conn: aiosqlite.Connection, store_ids: list[int]) -> dict[int, Row]:
+    cur = await conn.execute(STORES_BY_IDS, (json.dumps(sorted(set(store_ids))),))
+    return {r["id"]: r for r in await cur.fetchall()}
+
+
+async def append_events(
+    conn: aiosqlite.Connection,
+    events: list[tuple[int, str, int | None, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Many (parcel id, event, actor, details) history entries in one statement."""
+    ts = to_db(now)
+    await conn.executemany(INSERT_EVENT, [
+        (pid, ts, event, actor, json.dumps(details, ensure_ascii=False, sort_keys=True))
+        for pid, event, actor, details in events])
 
 
 async def returns_of_store(
