@@ -43,13 +43,13 @@ EXPIRIES_DUE = """
     WHERE status = 'arrived' AND last_day < :today
     LIMIT :limit
 """
-# Claims the expired parcels of a batch of stores: to_return, the code voided.
-# parcels_store_status per store.
+# Claims the expired parcels of a batch of stores: to_return, the code voided. Reads only the
+# parcels past their last day (parcels_expiry_due), not every waiting parcel of the stores.
 CLAIM_EXPIRIES = """
-    UPDATE parcels
+    UPDATE parcels INDEXED BY parcels_expiry_due
     SET status = 'to_return', code_hash = NULL, expired_at = :now, updated_at = :now
-    FROM (SELECT value AS store FROM json_each(:stores)) AS g
-    WHERE parcels.store_id = g.store AND parcels.status = 'arrived' AND parcels.last_day < :today
+    WHERE status = 'arrived' AND last_day < :today
+      AND store_id IN (SELECT value FROM json_each(:stores))
     RETURNING id, tracking_id, customer_phone, store_id, last_day
 """
 # Approved stores not yet considered for today's summary. Uses stores_status and the
@@ -64,13 +64,16 @@ SUMMARIES_DUE = """
 SUMMARY_FIGURES = """
     SELECT g.value,
       (SELECT COUNT(*) FROM parcels WHERE store_id = g.value AND status = 'arrived'),
-      (SELECT COUNT(*) FROM parcels WHERE store_id = g.value AND status = 'arrived'
-                                      AND last_day = :today),
       (SELECT COUNT(*) FROM parcels WHERE store_id = g.value AND status = 'to_return'),
       (SELECT COUNT(*) FROM earnings WHERE store_id = g.value AND at >= :since AND at < :until),
       (SELECT COALESCE(SUM(amount_paise), 0) FROM earnings
        WHERE store_id = g.value AND at >= :since AND at < :until)
     FROM json_each(:stores) AS g
+"""
+# Parcels whose last day is today, per store, in one pass over them (parcels_expiry_due).
+DUE_TODAY = """
+    SELECT store_id, COUNT(*) FROM parcels INDEXED BY parcels_expiry_due
+    WHERE status = 'arrived' AND last_day = :today GROUP BY store_id
 """
 # Decides summaries once: returns the stores decided by this statement (not those already).
 RECORD_SUMMARIES = """
@@ -115,6 +118,7 @@ SWEEP_QUERIES = {
     "claim_expiries": CLAIM_EXPIRIES,
     "summaries_due": SUMMARIES_DUE,
     "summary_figures": SUMMARY_FIGURES,
+    "due_today": DUE_TODAY,
     "record_summaries": RECORD_SUMMARIES,
     "returns_of_store": RETURNS_OF_STORE,
 }
@@ -179,10 +183,11 @@ async def summary_figures(
     until: datetime,
 ) -> dict[int, tuple[int, int, int, int, int]]:
     """Per store: (waiting, due today, to return, handovers and paise in [since, until))."""
+    cur = await conn.execute(DUE_TODAY, {"today": today.isoformat()})
+    due_today = {r[0]: int(r[1]) for r in await cur.fetchall()}
     cur = await conn.execute(SUMMARY_FIGURES, {
-        "stores": json.dumps(store_ids), "today": today.isoformat(),
-        "since": to_db(since), "until": to_db(until)})
-    return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))
+        "stores": json.dumps(store_ids), "since": to_db(since), "until": to_db(until)})
+    return {r[0]: (int(r[1]), due_today.get(r[0], 0), int(r[2]), int(r[3]), int(r[4]))
             for r in await cur.fetchall()}
 
 
