@@ -29,7 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.services import holding_messages as messages_kinds
+from bot.services import holding_messages
 from bot.services.context import Services
 from bot.services.earnings import local_midnight
 from bot.services.parcel_models import StoreInfo
@@ -118,7 +118,7 @@ async def _claim_reminders(
                 details["told"] = False  # not linked: nobody to tell
             else:
                 details["user_id"] = user_id
-                messages.append((user_id, messages_kinds.REMINDER, {
+                messages.append((user_id, holding_messages.REMINDER, {
                     "tracking": [c.tracking_id for c in theirs],
                     "parcel_ids": [c.id for c in theirs],
                     "last_day": day.isoformat(),
@@ -127,7 +127,7 @@ async def _claim_reminders(
             if len(theirs) > 1:
                 details["with"] = len(theirs) - 1
             events += [(c.id, EVENT_REMINDED, None, details) for c in theirs]
-        await messages_kinds.queue_many(conn, messages, now)
+        await holding_messages.queue_many(conn, messages, now)
         await repo.append_events(conn, events, now)
     return len(messages), len(claimed)
 
@@ -168,7 +168,7 @@ async def _claim_expiries(
         for store_id, at_store in by_store.items():
             store = stores[store_id]
             # The shopkeeper: one message listing what to give back.
-            messages.append((store.owner_user_id, messages_kinds.RETURNS_DUE,
+            messages.append((store.owner_user_id, holding_messages.RETURNS_DUE,
                              {"tracking": [c.tracking_id for c in at_store]}))
             # Each customer: one message for their parcels at this store.
             by_phone: dict[str, list[repo.Claimed]] = {}
@@ -179,14 +179,14 @@ async def _claim_expiries(
                 told: dict = {"told": False}
                 if user_id is not None:
                     told = {"user_id": user_id}
-                    messages.append((user_id, messages_kinds.EXPIRED, {
+                    messages.append((user_id, holding_messages.EXPIRED, {
                         "tracking": [c.tracking_id for c in theirs],
                         "store": store_payload(store),
                     }))
                 events += [(c.id, EVENT_EXPIRED, None,
                             {"last_day": c.last_day.isoformat() if c.last_day else "", **told})
                            for c in theirs]
-        await messages_kinds.queue_many(conn, messages, now)
+        await holding_messages.queue_many(conn, messages, now)
         await repo.append_events(conn, events, now)
     return len(claimed), len(messages)
 
@@ -241,10 +241,10 @@ async def summarize_due(svc: Services) -> tuple[int, int]:
                              for store_id, _, _ in batch}
                 decided = await repo.record_summaries(
                     conn, [(sid, not summaries[sid].empty) for sid, _, _ in batch], today, now)
-                messages = [(owner, messages_kinds.SUMMARY, summaries[sid].payload(name))
+                messages = [(owner, holding_messages.SUMMARY, summaries[sid].payload(name))
                             for sid, owner, name in batch
                             if sid in decided and not summaries[sid].empty]
-                await messages_kinds.queue_many(conn, messages, now)
+                await holding_messages.queue_many(conn, messages, now)
             queued += len(messages)
             skipped += len(decided) - len(messages)
         if len(due) < FIND_LIMIT:
