@@ -1,5 +1,6 @@
 # Two commands matter: `make run` starts the bot, `make test` runs every test.
-# Both create .venv and compile the translation catalogs when needed.
+# Both create .venv from the lock file (exactly the locked versions, hashes checked) and
+# compile the translation catalogs when needed. Versions move only with `make upgrade`.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,13 +11,34 @@ LANGS  := en hi mr
 PO     := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test test-unit test-flows test-e2e lint i18n extract update compile bench clean migrate
+LOCK     := requirements-dev.lock
+LOCK_RUN := requirements.lock
+# The lock is universal (any platform) for the oldest Python the project supports.
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+.PHONY: run test test-unit test-flows test-e2e lint i18n extract update compile bench clean \
+	migrate lock upgrade
+
+# A new lock or pyproject.toml builds .venv anew, so nothing unlocked lingers in it.
+$(STAMP): $(LOCK) pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $(STAMP)
+
+# Re-resolve after editing dependencies in pyproject.toml, keeping every other locked version.
+lock: $(STAMP)
+	$(UV_COMPILE) --extra dev -o $(LOCK) pyproject.toml
+	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_RUN) pyproject.toml
+
+# Move every dependency to its newest release on purpose, then prove the suite still passes.
+upgrade: $(STAMP)
+	$(UV_COMPILE) --upgrade --extra dev -o $(LOCK) pyproject.toml
+	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_RUN) pyproject.toml
+	git --no-pager diff --stat -- $(LOCK) $(LOCK_RUN) || true
+	$(MAKE) test
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(PYBABEL) compile --statistics -D messages -i $< -o $@
@@ -46,12 +68,18 @@ lint: $(STAMP)
 
 # Translators: `make i18n` after changing any user-visible string, then fill in the new
 # entries in locales/hi and locales/mr (see README, "Translating").
+# The template's creation date changes on every extract; keep the committed file when nothing
+# else did, so the catalogs change only when the strings do.
 extract: $(STAMP)
 	$(PYBABEL) extract --no-location --sort-by-file -F babel.cfg -k N_ -k ngettext:1,2 \
-		--project "Kirana Partner Bot" -o locales/messages.pot bot
+		--project "Kirana Partner Bot" -w 100 -o locales/messages.pot.new bot
+	if [ -f locales/messages.pot ] && diff -q -I '^"POT-Creation-Date:' \
+		locales/messages.pot locales/messages.pot.new >/dev/null; then \
+		rm locales/messages.pot.new; else mv locales/messages.pot.new locales/messages.pot; fi
 
 update: extract
-	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -D messages -i locales/messages.pot -d locales
+	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -w 100 \
+		-D messages -i locales/messages.pot -d locales
 
 i18n: update
 	$(MAKE) compile

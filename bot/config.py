@@ -19,6 +19,9 @@ class Settings(BaseSettings):
         env_prefix="KIRANA_",
         env_file=".env",
         env_file_encoding="utf-8",
+        # `KIRANA_BOT_TOKEN=` (as in .env.example) means "not set": the default applies, and a
+        # required variable gets its "is not set" help instead of a complaint about its shape.
+        env_ignore_empty=True,
         extra="ignore",
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,26 @@ def test_cli_exits_2_with_one_clear_line(tmp_path) -> None:
     assert result.returncode == 2
     assert "KIRANA_HOLD_DAYS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["env", "dotenv"])
+def test_empty_token_is_not_set_and_points_to_botfather(monkeypatch, tmp_path, where) -> None:
+    # `cp .env.example .env` leaves `KIRANA_BOT_TOKEN=` and `KIRANA_ADMIN_IDS=` empty.
+    if where == "env":
+        monkeypatch.setenv("KIRANA_BOT_TOKEN", "")
+        monkeypatch.setenv("KIRANA_ADMIN_IDS", "")
+    else:
+        example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+        (tmp_path / ".env").write_text(example)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "is not set" in str(err.value) and "@BotFather" in str(err.value)
+    assert "does not look like" not in str(err.value)
+
+
+def test_empty_optional_variable_takes_its_default(monkeypatch) -> None:
+    monkeypatch.setenv("KIRANA_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("KIRANA_ADMIN_IDS", "")
+    monkeypatch.setenv("KIRANA_HOLD_DAYS", "")
+    s = load_settings()
+    assert s.admin_ids == frozenset() and s.hold_days == 7
