@@ -1,10 +1,10 @@
 """Store applications, the admins' side (SPEC §3): the card, approve / reject, /applications.
 
-Every admin gets each new application (all fields, then a map pin when the shop shared its
+Every admin gets each new application (all fields, with a map link when the shop shared its
 location) with *approve* / *reject*. *Reject* asks that admin for the reason (a small flow,
 kept in ``flow_state`` like any other). The shopkeeper is told the outcome in their language.
-Notices owed are marked in the ``stores`` row and re-sent at start-up when a crash came
-between the decision and the message.
+The cards and the outcome are outbox messages (kinds ``application.card`` and
+``application.outcome``) queued with the submission and the decision.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot import outbox
 from bot.domain import FlowState, Role
 from bot.handlers import router, start
 from bot.handlers.callbacks import pack, parse, pattern
@@ -22,6 +23,7 @@ from bot.handlers.commands import EVERYONE, commands_for, set_chat_commands
 from bot.handlers.context import SERVICES_KEY, Who, h, services, who
 from bot.handlers.delivery import deliver
 from bot.handlers.menus import menu_markup
+from bot.handlers.notices import maps_line
 from bot.handlers.router import Flow, show_menu
 from bot.handlers.store_views import detail_lines
 from bot.i18n import Translator, translator
@@ -105,23 +107,30 @@ async def _send_card(bot: Bot, svc: Services, chat_id: int, t: Translator, store
     return sent
 
 
-async def announce(bot: Bot, svc: Services, store: Store) -> None:
-    """Send a new application to every admin, each in their language."""
-    applicant = await _first_name(svc, store.owner_user_id)
-    if not svc.settings.admin_ids:
-        # Still owed: sent at the first start with KIRANA_ADMIN_IDS set.
-        log.warning("application %s: no admins configured (KIRANA_ADMIN_IDS)", store.id)
-        return
-    for admin_id in sorted(svc.settings.admin_ids):
-        t = await _translator_for(svc, admin_id)
-        await _send_card(bot, svc, admin_id, t, store, applicant)
-    await approval.admin_notice_sent(svc, store.id)
+@outbox.renderer(approval.CARD, on_sent=approval.card_sent)
+async def render_card(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage | None:
+    """An application card for an admin; nothing once the application is decided."""
+    store = await approval.store(ctx.svc, payload["store_id"])
+    if store is None or store.status != "pending":
+        return None
+    applicant = await _first_name(ctx.svc, store.owner_user_id)
+    text = card_text(ctx.t, ctx.svc, store, applicant)
+    d = store.details
+    if d.has_location:
+        text += "\n" + maps_line(ctx.t, d.latitude, d.longitude)
+    return outbox.OutMessage(text, reply_markup=decision_markup(ctx.t, store.id))
 
 
-async def tell_owner(bot: Bot, svc: Services, store: Store) -> None:
-    """Tell the shopkeeper the decision, in their language; on approval set their commands."""
-    profile = await users.profile(svc, store.owner_user_id)
-    t = translator(profile.language or profile.tg_language if profile else None)
+@outbox.renderer(approval.OWNER_OUTCOME)
+async def render_owner_outcome(
+    ctx: outbox.RenderContext, payload: dict
+) -> outbox.OutMessage | None:
+    """The decision, to the shopkeeper, in their language."""
+    store = await approval.store(ctx.svc, payload["store_id"])
+    if store is None or store.status not in ("approved", "rejected"):
+        return None
+    t = ctx.t
+    profile = await users.profile(ctx.svc, store.owner_user_id)
     roles = profile.menu_roles if profile else (Role.NEWCOMER,)
     shop = h(store.details.shop_name)
     if store.status == "rejected":
@@ -141,10 +150,21 @@ async def tell_owner(bot: Bot, svc: Services, store: Store) -> None:
             "Commands for your store:\n{commands}\n\n"
             "/help shows all commands."
         ).format(shop=shop, code=store.code or "", commands=commands)
-    await deliver(bot, svc, store.owner_user_id, text, reply_markup=menu_markup(roles, t))
-    if store.status != "rejected" and profile is not None:
-        await set_chat_commands(bot, profile.chat_id, roles, t.lang)
-    await approval.owner_notice_sent(svc, store.id)
+    return outbox.OutMessage(text, reply_markup=menu_markup(roles, t))
+
+
+async def set_owner_commands(bot: Bot, svc: Services, store: Store) -> None:
+    """On approval the shopkeeper's command menu gains the store commands (not a message)."""
+    if store.status != "approved":
+        return
+    profile = await users.profile(svc, store.owner_user_id)
+    if profile is None:
+        return
+    t = translator(profile.language or profile.tg_language)
+    try:
+        await set_chat_commands(bot, profile.chat_id, profile.menu_roles, t.lang)
+    except TelegramError as exc:  # the menu is a help; /help lists the commands too
+        log.warning("commands of %s not set: %s", store.owner_user_id, exc)
 
 
 # ------------------------------------------------------------------------------- admins
@@ -223,7 +243,7 @@ async def button_pressed(update: Update, context: Context) -> None:
         await query.answer(w._("Approved."))
         await _leave_reject_flow(svc, w.user.user_id, store.id)
         await show_decision_on_cards(context.bot, svc, decision, (w.user.chat_id, card_id))
-        await tell_owner(context.bot, svc, store)
+        await set_owner_commands(context.bot, svc, store)  # their message is in the outbox
         return
     # ASK_REASON
     await query.answer()
@@ -278,8 +298,7 @@ async def on_reason(update: Update, context: Context, w: Who, state: FlowState) 
     await show_decision_on_cards(context.bot, svc, decision, (w.user.chat_id, card_id))
     await show_menu(update, w, w._(
         "❌ Application #{number} rejected. We told the shopkeeper."
-    ).format(number=store.id))
-    await tell_owner(context.bot, svc, store)
+    ).format(number=store.id))  # the shopkeeper's message was queued with the decision
 
 
 async def list_pending(update: Update, context: Context, w: Who) -> None:
@@ -309,14 +328,11 @@ async def applications_command(update: Update, context: Context) -> None:
 
 
 async def on_startup(app: Application) -> None:
-    """Notices a crash interrupted (decision or application saved, message not yet sent)."""
+    """Notices owed from before the outbox, or sent while no admin was configured."""
     svc: Services = app.bot_data[SERVICES_KEY]
-    for store in await approval.admin_notices_due(svc):
-        log.info("announcing application %s again after a restart", store.id)
-        await announce(app.bot, svc, store)
-    for store in await approval.owner_notices_due(svc):
-        log.info("telling the owner of application %s the decision after a restart", store.id)
-        await tell_owner(app.bot, svc, store)
+    queued = await approval.queue_owed_notices(svc)
+    if queued:
+        log.info("queued %d owed application notice(s)", queued)
 
 
 def register(app: Application) -> None:

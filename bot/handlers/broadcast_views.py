@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import outbox
 from bot.handlers.callbacks import pack
 from bot.handlers.context import h
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.i18n.formatting import format_number
 from bot.services.audiences import Audience, AudienceKind
 from bot.services.broadcast import Counts, text_for
+from bot.storage.broadcasts import REPORT_KIND
 
 FEATURE = "bc"
 
@@ -83,3 +85,10 @@ def stop_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
         [[InlineKeyboardButton(t.gettext("⏹ Stop sending"),
                                callback_data=pack(FEATURE, "stop", broadcast_id))]]
     )
+
+
+@outbox.renderer(REPORT_KIND)
+async def render_report(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    """The final report to the admin who sent the broadcast (queued with the final counts)."""
+    return outbox.OutMessage(report_text(ctx.t, payload["broadcast_id"],
+                                         Counts.of(payload["counts"]), stopped=payload["stopped"]))

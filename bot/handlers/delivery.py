@@ -1,20 +1,19 @@
-"""Sending messages that nobody is waiting on (notices, alerts): retried, and recorded if lost.
+"""Sending a reply with retries, recorded if lost (the new-code message, /applications cards).
 
-Replies inside a conversation use ``message.reply_text`` directly: the user is there and an
-error there goes to the error handler. Everything sent *to someone else* goes through here.
+Everything sent *to someone else* (notices, receipts, alerts, cards, outcomes) is an outbox
+message instead: ``bot/outbox/``, docs/outbox.md. A reply that could not be sent is recorded
+with the outbox's failures (``users.record_undelivered``: one place).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.i18n import Translator, translator
 from bot.ratelimit import RateLimiterClosed, retry_seconds
 from bot.services.context import Services
 from bot.storage import users as users_repo
@@ -73,23 +72,3 @@ async def deliver(
     """Send ``text`` to ``chat_id`` with retries (see :func:`send_with_retries`); never raises."""
     message, _error = await send_with_retries(bot, svc, chat_id, text, **kwargs)
     return message
-
-
-async def notify_admins(
-    bot: Bot,
-    svc: Services,
-    render: Callable[[Translator], str],
-    markup: Callable[[Translator], Any] | None = None,
-    **kwargs: Any,
-) -> int:
-    """Tell every admin, each in their own language; returns how many were reached."""
-    reached = 0
-    for admin_id in sorted(svc.settings.admin_ids):
-        lang = await users_repo.language_of(svc.db, admin_id)
-        t = translator(lang)
-        extra = dict(kwargs)
-        if markup is not None:
-            extra["reply_markup"] = markup(t)
-        if await deliver(bot, svc, admin_id, render(t), **extra) is not None:
-            reached += 1
-    return reached

@@ -56,13 +56,17 @@ def last_day_line(t: Translator, last_day: date) -> str:
         date=format_date(last_day, t.lang))
 
 
-def map_line(t: Translator, store: StoreInfo) -> str | None:
-    """A link that opens the store's map pin (one message instead of notice + sendLocation:
-    see docs/outbox.md)."""
-    if not store.has_location:
-        return None
-    url = f"https://maps.google.com/?q={store.latitude:.6f},{store.longitude:.6f}"
+def maps_line(t: Translator, latitude: float, longitude: float) -> str:
+    """A link that opens the store's map pin (one message instead of a message and a
+    sendLocation: see docs/outbox.md)."""
+    url = f"https://maps.google.com/?q={latitude:.6f},{longitude:.6f}"
     return t.gettext('📍 <a href="{url}">Open the store in Maps</a>').format(url=url)
+
+
+def map_line(t: Translator, store: StoreInfo) -> str | None:
+    if store.latitude is None or store.longitude is None:
+        return None
+    return maps_line(t, store.latitude, store.longitude)
 
 
 def render_notice(t: Translator, notice: Notice, code: str) -> str:

@@ -27,7 +27,7 @@ from telegram import (
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.domain import FlowState
-from bot.handlers import applications, router, start
+from bot.handlers import router, start
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.router import Flow, show_menu
@@ -527,8 +527,7 @@ async def button_pressed(update: Update, context: Context) -> None:
         await show_menu(update, w, w._(
             "✅ Application sent! An admin will check <b>{shop}</b>, and we will message you "
             "here as soon as it is decided."
-        ).format(shop=h(store.details.shop_name)))
-        await applications.announce(context.bot, svc, store)
+        ).format(shop=h(store.details.shop_name)))  # the admins' cards are in the outbox
         return
 
     await _expired(update, w)

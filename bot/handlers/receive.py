@@ -12,11 +12,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot import outbox
 from bot.domain import FlowState
 from bot.handlers import start
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
-from bot.handlers.delivery import notify_admins
 from bot.handlers.parcel_texts import (
     REFUSE_REASON_BUTTONS,
     REFUSE_REASON_LABELS,
@@ -356,25 +356,22 @@ async def _refuse(
         await _leave(update, context, w, w._(
             "{tracking} cannot be refused any more; nothing changed.").format(tracking=tracking))
         return
-    await _tell_admins_refused(context, result)
+    # The admins' alert was queued in the outbox with the refusal.
     await _leave(update, context, w, w._(
         "🚫 {tracking} refused and recorded. Give it back to the courier. The customer will not "
         "be told it arrived.").format(tracking=tracking))
 
 
-async def _tell_admins_refused(context: Context, refused: Refused) -> None:
-    store = refused.store
-    assert store is not None
-
-    def render(t: Translator) -> str:
-        label = REFUSE_REASON_LABELS.get(refused.reason)
-        reason = t.gettext(label) if label else h(refused.note)
-        return t.gettext("🚫 Store {code} ({store}) refused parcel <code>{tracking}</code> at "
-                         "arrival: {reason}.").format(
-            code=h(store.code), store=h(store.name), tracking=h(refused.tracking_id),
-            reason=reason)
-
-    await notify_admins(context.bot, services(context), render)
+@outbox.renderer(arrival.REFUSED_ALERT)
+async def render_refused_alert(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage:
+    t = ctx.t
+    label = REFUSE_REASON_LABELS.get(payload["reason"])
+    reason = t.gettext(label) if label else h(payload["note"])
+    return outbox.OutMessage(t.gettext(
+        "🚫 Store {code} ({store}) refused parcel <code>{tracking}</code> at arrival: "
+        "{reason}.").format(
+        code=h(payload["store_code"]), store=h(payload["store_name"]),
+        tracking=h(payload["tracking_id"]), reason=reason))
 
 
 # ---------------------------------------------------------------------------- buttons

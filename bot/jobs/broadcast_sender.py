@@ -36,7 +36,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.clock import to_db
 from bot.handlers import broadcast_views as views
-from bot.handlers.delivery import deliver
 from bot.i18n import LANGUAGES, translator
 from bot.outbox.errors import fate_known
 from bot.ratelimit import Priority, RateLimitArgs, RateLimiter, RateLimiterClosed, retry_seconds
@@ -351,7 +350,8 @@ class BroadcastSender:
                 if left.get("pending") or left.get("sending"):
                     raise RuntimeError(f"rows left after the last pass: {left}")
             final = await repo.finish(self.svc.db, run.id, stopped=run.stopped,
-                                      now=self.svc.clock.now())
+                                      now=self.svc.clock.now(),
+                                      report_to=run.progress_chat_id or run.admin_id)
             log.info("broadcast %s %s: %s", run.id, "stopped" if run.stopped else "done", final)
             if progress is not None:
                 progress.cancel()
@@ -548,7 +548,7 @@ class BroadcastSender:
         t = await self._admin_translator(run)
         text = views.report_text(t, run.id, counts, stopped=run.stopped)
         await self._edit_progress(run, text, None)
-        await deliver(self.bot, self.svc, run.progress_chat_id or run.admin_id, text)
+        # The report as a new message was queued in the outbox with the final counts.
 
 
 def get_sender(svc: Services) -> BroadcastSender | None:

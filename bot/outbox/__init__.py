@@ -12,10 +12,10 @@
         return outbox.OutMessage(ctx.t.gettext("...").format(...))
 """
 
-from bot.outbox.renderers import OutMessage, RenderContext, register, renderer
+from bot.outbox.renderers import Outcome, OutMessage, RenderContext, register, renderer
 from bot.outbox.store import Priority, enqueue, enqueue_batch, enqueue_many
 
 __all__ = [
-    "OutMessage", "Priority", "RenderContext", "enqueue", "enqueue_batch", "enqueue_many",
-    "register", "renderer",
+    "OutMessage", "Outcome", "Priority", "RenderContext", "enqueue", "enqueue_batch",
+    "enqueue_many", "register", "renderer",
 ]

@@ -5,9 +5,10 @@ and returns the message, or None when there is nothing to say any more (the row 
 It may read the database (``ctx.svc``) and may write in its own transaction (an arrival notice
 issues the pickup code here, so no readable code ever sits in the outbox).
 
-Optional hooks run in the same transaction that records the outcome: ``on_sent`` (e.g. mark a
-parcel "notified") and ``on_failed`` (403 or a final failure, e.g. release the notice so it is
-tried again when the customer comes back).
+Optional hooks run in the same transaction that records the outcome, with an :class:`Outcome`:
+``on_sent`` (e.g. mark a parcel "notified", keep the message id of an admin's card) and
+``on_failed`` (403 or a final failure, e.g. release the notice so it is tried again when the
+customer comes back).
 """
 
 from __future__ import annotations
@@ -44,9 +45,22 @@ class RenderContext:
         return self.t.lang
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a hook learns: to whom, the row's payload, when, and the message id (sent) or the
+    error (failed)."""
+
+    chat_id: int
+    payload: dict[str, Any]
+    now: datetime
+    message_id: int | None = None
+    error: str = ""
+
+
 Render = Callable[[RenderContext, dict[str, Any]], Awaitable[OutMessage | None]]
-OnSent = Callable[[aiosqlite.Connection, dict[str, Any], datetime], Awaitable[None]]
-OnFailed = Callable[[aiosqlite.Connection, dict[str, Any], datetime, str], Awaitable[None]]
+Hook = Callable[[aiosqlite.Connection, Outcome], Awaitable[None]]
+OnSent = Hook
+OnFailed = Hook
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from bot.clock import from_db
 from bot.i18n import translator
 from bot.outbox import store
 from bot.outbox.errors import Judgement, Verdict, judge
-from bot.outbox.renderers import REGISTRY, OutMessage, RenderContext
+from bot.outbox.renderers import REGISTRY, Outcome, OutMessage, RenderContext
 from bot.ratelimit import Priority, RateLimitArgs, RateLimiter
 from bot.services.audiences import effective_language
 from bot.services.context import Services
@@ -48,9 +48,9 @@ IDLE_POLL = 30.0            # a safety net; commits and timers wake the sender
 Op = Callable[[aiosqlite.Connection, datetime], Awaitable[None]]
 
 
-def backoff(attempts: int) -> float:
+def backoff(attempts: int, unit: float = 1.0) -> float:
     """Seconds before try ``attempts + 1`` after a 5xx / timeout: 1, 2, 4, 8 … up to 60."""
-    return min(MAX_BACKOFF, 2.0 ** max(0, attempts - 1))
+    return min(MAX_BACKOFF, unit * 2.0 ** max(0, attempts - 1))
 
 
 class _Writer:
@@ -121,11 +121,13 @@ class OutboxSender:
 
     def __init__(
         self, bot: Bot, svc: Services, *, concurrency: int = 32, max_attempts: int = 6,
+        backoff_unit: float = 1.0,
     ) -> None:
         self.bot = bot
         self.svc = svc
         self.concurrency = concurrency
         self.max_attempts = max_attempts
+        self.backoff_unit = backoff_unit  # tests shrink the back-off
         self._writer = _Writer(svc)
         self._busy: set[int] = set()            # chats with a row being sent or recorded
         self._tasks: set[asyncio.Task[None]] = set()
@@ -133,6 +135,7 @@ class OutboxSender:
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self._idle_waiters: list[asyncio.Future[None]] = []
+        self._progress = asyncio.Event()         # set whenever a row's outcome is recorded
         self.stats = {"sent": 0, "retried": 0, "failed": 0, "blocked": 0, "dropped": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -179,6 +182,17 @@ class OutboxSender:
         self._idle_waiters.append(fut)
         self.wake()
         await asyncio.wait_for(fut, timeout)
+
+    async def wait_settled(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Until no row is pending at all, back-offs included (tests, benchmarks)."""
+
+        async def run() -> None:
+            while (await store.counts(self.svc.db)).get(store.PENDING):
+                self._progress.clear()
+                with contextlib.suppress(TimeoutError):  # a back-off may end without progress
+                    await asyncio.wait_for(self._progress.wait(), 0.5)
+
+        await asyncio.wait_for(run(), timeout)
 
     # ------------------------------------------------------------------ dispatch
 
@@ -246,6 +260,7 @@ class OutboxSender:
         finally:
             self._busy.discard(row.chat_id)
             self._wake.set()
+            self._progress.set()
 
     async def _attempt(self, row: store.OutboxRow) -> Op | None:
         kind = REGISTRY.get(row.kind)
@@ -270,7 +285,7 @@ class OutboxSender:
         async def sent(conn: aiosqlite.Connection, now: datetime) -> None:
             await store.mark_done(conn, row.id, store.SENT, now, message_id=message_id)
             if on_sent is not None:
-                await on_sent(conn, row.payload, now)
+                await on_sent(conn, Outcome(row.chat_id, row.payload, now, message_id))
 
         return sent
 
@@ -300,7 +315,7 @@ class OutboxSender:
         if j.verdict is Verdict.RETRY_AFTER and tries < MAX_REFUSALS:
             return self._retry(row, j.delay, j.error)
         if j.verdict is Verdict.RETRY and tries < self.max_attempts:
-            return self._retry(row, backoff(tries), j.error)
+            return self._retry(row, backoff(tries, self.backoff_unit), j.error)
         state = store.BLOCKED if j.verdict is Verdict.BLOCKED else store.FAILED
         self.stats[state] += 1
         log.warning("outbox: %s to chat %s not delivered: %s", row.kind, row.chat_id, j.error)
@@ -310,7 +325,7 @@ class OutboxSender:
             if state == store.BLOCKED:
                 await store.mark_user_blocked(conn, row.chat_id, now)
             if on_failed is not None:
-                await on_failed(conn, row.payload, now, j.error)
+                await on_failed(conn, Outcome(row.chat_id, row.payload, now, error=j.error))
 
         return final
 

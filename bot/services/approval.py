@@ -9,8 +9,10 @@ Rules:
   same moment one wins and the other gets ``ALREADY_DECIDED`` with the winner's decision.
 * Approval gives the store its code ``KS-0001`` … from its AUTOINCREMENT id (never reused).
 * A rejection needs a reason of 3–300 characters; the shopkeeper sees it as written.
-* The shopkeeper's notice is owed from the moment of the decision (``owner_notice_due``) and
-  cleared when sent, so a crash in between does not lose it.
+* The admins' cards are queued in the outbox in the transaction that submits the application,
+  the shopkeeper's message in the transaction of the decision: a crash loses neither.
+  (``admin_notice_due`` / ``owner_notice_due`` remain for notices owed from before the outbox,
+  and for an application sent while no admin was configured; queued at start-up.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+import aiosqlite
+
+from bot import outbox
 from bot.services.context import Services
 from bot.storage import stores
 from bot.storage.stores import Store
@@ -64,6 +69,50 @@ def parse_reason(text: str) -> Result[str, TextError]:
     return Ok(cleaned)
 
 
+# Outbox kinds, rendered by bot/handlers/applications.py.
+CARD = "application.card"          # to each admin: the application with approve / reject
+OWNER_OUTCOME = "application.outcome"  # to the shopkeeper: approved or rejected
+
+
+async def queue_admin_cards(conn: aiosqlite.Connection, svc: Services, store_id: int) -> None:
+    """Inside the transaction that submits the application: a card to every admin. With no
+    admin configured the notice stays owed (``admin_notice_due``) until a start with admins."""
+    admins = sorted(svc.settings.admin_ids)
+    if not admins:
+        return
+    await outbox.enqueue_many(conn, admins, CARD, {"store_id": store_id},
+                              now=svc.clock.now(), priority=outbox.Priority.URGENT)
+    await stores.notices_queued(conn, store_id, admins=True)
+
+
+async def queue_owner_notice(conn: aiosqlite.Connection, svc: Services, store: Store) -> None:
+    """Inside the transaction of the decision: the shopkeeper's message."""
+    await outbox.enqueue(conn, store.owner_user_id, OWNER_OUTCOME, {"store_id": store.id},
+                         now=svc.clock.now(), priority=outbox.Priority.URGENT)
+    await stores.notices_queued(conn, store.id, owner=True)
+
+
+async def queue_owed_notices(svc: Services) -> int:
+    """At start-up: notices owed from before the outbox, or while no admin was configured."""
+    queued = 0
+    for store in await stores.admin_notices_due(svc.db):
+        if svc.settings.admin_ids:
+            async with svc.db.transaction() as conn:
+                await queue_admin_cards(conn, svc, store.id)
+            queued += 1
+    for store in await stores.owner_notices_due(svc.db):
+        async with svc.db.transaction() as conn:
+            await queue_owner_notice(conn, svc, store)
+        queued += 1
+    return queued
+
+
+async def card_sent(conn: aiosqlite.Connection, sent: outbox.Outcome) -> None:
+    """Outbox hook: remember the admin's card, to show the decision on it later."""
+    if sent.message_id is not None:
+        await stores.add_card_in(conn, sent.payload["store_id"], sent.chat_id, sent.message_id)
+
+
 async def _decided(conn, store: Store) -> Decision:
     name = await stores.first_name_of(conn, store.decided_by) if store.decided_by else None
     return Decision(Outcome.ALREADY_DECIDED, store, decider_name=name)
@@ -82,6 +131,7 @@ async def approve(svc: Services, admin_id: int, store_id: int) -> Decision:
         if not won:
             return await _decided(conn, store)
         name = await stores.first_name_of(conn, admin_id)
+        await queue_owner_notice(conn, svc, store)
     return Decision(Outcome.APPROVED, store, decider_name=name)
 
 
@@ -119,6 +169,7 @@ async def reject(svc: Services, admin_id: int, store_id: int, text: str) -> Deci
         if not won:
             return await _decided(conn, store)
         name = await stores.first_name_of(conn, admin_id)
+        await queue_owner_notice(conn, svc, store)
     return Decision(Outcome.REJECTED, store, decider_name=name)
 
 
@@ -162,3 +213,9 @@ async def card_shown(svc: Services, store_id: int, chat_id: int, message_id: int
 async def cards_to_update(svc: Services, store_id: int) -> list[tuple[int, int]]:
     """Every admin card of a decided application (each returned once)."""
     return await stores.take_cards(svc.db, store_id)
+
+
+async def store(svc: Services, store_id: int) -> Store | None:
+    """An application or store as it is now (renderers read it when the message goes out)."""
+    async with svc.db.reading() as conn:
+        return await stores.get(conn, store_id)

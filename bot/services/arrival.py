@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot import outbox
 from bot.services import notices
 from bot.services.context import Services
 from bot.services.manifest import NAME_MAX, clean_name
@@ -310,6 +311,9 @@ class RefuseProblem(StrEnum):
     NOTE_TOO_LONG = "note_too_long"
 
 
+REFUSED_ALERT = "parcel.refused_alert"  # outbox kind, rendered by bot/handlers/receive.py
+
+
 @dataclass(frozen=True)
 class Refused:
     check: RefuseCheck          # REFUSABLE when it was recorded now
@@ -345,6 +349,9 @@ async def refuse(
         if note:
             details["note"] = note
         await parcels_repo.append_event(conn, row["id"], "refused", user_id, now, details)
+        await outbox.enqueue_many(conn, sorted(svc.settings.admin_ids), REFUSED_ALERT, {
+            "store_code": store.code, "store_name": store.name, "tracking_id": tracking_id,
+            "reason": reason, "note": note}, now=now, priority=outbox.Priority.URGENT)
     return Refused(RefuseCheck.REFUSABLE, tracking_id, store, reason, note)
 
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import aiosqlite
 
-from bot.outbox import Priority, enqueue
+from bot.outbox import Outcome, Priority, enqueue
 from bot.services.codes import code_key, issue_code
 from bot.services.context import Services
 from bot.services.parcel_models import NOTICE_CLAIM_TIMEOUT, StoreInfo
@@ -98,18 +97,18 @@ async def issue_notice(svc: Services, parcel_id: int, user_id: int) -> Notice | 
         )
 
 
-async def notice_sent(conn: aiosqlite.Connection, payload: dict[str, Any], now: datetime) -> None:
+async def notice_sent(conn: aiosqlite.Connection, sent: Outcome) -> None:
     """Outbox hook: the notice reached the customer."""
-    await parcels_repo.mark_notified(conn, payload["parcel_id"], now)
+    parcel_id = sent.payload["parcel_id"]
+    await parcels_repo.mark_notified(conn, parcel_id, sent.now)
     await parcels_repo.append_event(
-        conn, payload["parcel_id"], "notified", None, now, {"user_id": payload["user_id"]})
+        conn, parcel_id, "notified", None, sent.now, {"user_id": sent.chat_id})
 
 
-async def notice_failed(
-    conn: aiosqlite.Connection, payload: dict[str, Any], now: datetime, error: str
-) -> None:
+async def notice_failed(conn: aiosqlite.Connection, failed: Outcome) -> None:
     """Outbox hook: the notice could not be delivered; queue it again when they come back."""
-    await parcels_repo.release_notice(conn, payload["parcel_id"])
+    parcel_id = failed.payload["parcel_id"]
+    await parcels_repo.release_notice(conn, parcel_id)
     await parcels_repo.append_event(
-        conn, payload["parcel_id"], "notice_failed", None, now,
-        {"user_id": payload["user_id"], "error": error[:200]})
+        conn, parcel_id, "notice_failed", None, failed.now,
+        {"user_id": failed.chat_id, "error": failed.error[:200]})

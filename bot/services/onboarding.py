@@ -30,6 +30,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.services import approval
 from bot.services.context import Services
 from bot.storage import stores
 from bot.storage.stores import Draft, Store, StoreDetails
@@ -442,6 +443,7 @@ async def submit(svc: Services, user_id: int, revision: int | None) -> Submitted
             return Submitted(SubmitOutcome.HAS_STORE, existing)
         store = await stores.insert_pending(conn, user_id, details, now)
         await stores.delete_draft(conn, user_id)
+        await approval.queue_admin_cards(conn, svc, store.id)  # the admins' cards, with it
     return Submitted(SubmitOutcome.SUBMITTED, store)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import to_db
+from bot.outbox import store as outbox_store
 from bot.storage.db import Database, Row
 
 # Characters that separate words in an address; a city matches only as whole words.
@@ -283,10 +284,18 @@ async def mark_interrupted(db: Database, now: datetime) -> int:
     )
 
 
+REPORT_KIND = "broadcast.report"  # outbox kind, rendered by bot/handlers/broadcast_views.py
+
+
 async def finish(
-    db: Database, broadcast_id: int, *, stopped: bool, now: datetime
+    db: Database, broadcast_id: int, *, stopped: bool, now: datetime,
+    report_to: int | None = None,
 ) -> dict[str, int]:
-    """Cancel what was not sent (after a stop), store the final counts; returns them."""
+    """Cancel what was not sent (after a stop), store the final counts; returns them.
+
+    With ``report_to``, the report to that chat is queued in the outbox in the same
+    transaction, so it is sent exactly when the broadcast is recorded finished.
+    """
     ts = to_db(now)
     async with db.transaction() as conn:
         if stopped:
@@ -309,6 +318,11 @@ async def finish(
              final.get("blocked", 0), final.get("unknown", 0), final.get("cancelled", 0),
              broadcast_id),
         )
+        if report_to is not None:
+            await outbox_store.enqueue(
+                conn, report_to, REPORT_KIND,
+                {"broadcast_id": broadcast_id, "stopped": stopped, "counts": final},
+                now=now, priority=outbox_store.Priority.URGENT)
     return final
 
 

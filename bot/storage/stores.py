@@ -220,6 +220,26 @@ async def owner_notice_sent(db: Database, store_id: int) -> None:
     await db.execute("UPDATE stores SET owner_notice_due = 0 WHERE id = ?", (store_id,))
 
 
+async def notices_queued(
+    conn: aiosqlite.Connection, store_id: int, *, admins: bool = False, owner: bool = False
+) -> None:
+    """The owed notices are in the outbox now (in this transaction): no longer owed here."""
+    if admins:
+        await conn.execute("UPDATE stores SET admin_notice_due = 0 WHERE id = ?", (store_id,))
+    if owner:
+        await conn.execute("UPDATE stores SET owner_notice_due = 0 WHERE id = ?", (store_id,))
+
+
+async def add_card_in(
+    conn: aiosqlite.Connection, store_id: int, chat_id: int, message_id: int
+) -> None:
+    await conn.execute(
+        "INSERT OR IGNORE INTO store_application_cards (store_id, chat_id, message_id) "
+        "VALUES (?, ?, ?)",
+        (store_id, chat_id, message_id),
+    )
+
+
 async def add_card(db: Database, store_id: int, chat_id: int, message_id: int) -> None:
     await db.execute(
         "INSERT OR IGNORE INTO store_application_cards (store_id, chat_id, message_id) "

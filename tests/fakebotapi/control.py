@@ -2,7 +2,8 @@
 
     POST /_control/users_bulk      {"first_id", "count", "language_code"?}  register chats
     POST /_control/configure       {"flood": {"global_per_second", "per_chat_interval"} | null,
-                                    "faults": {"p429", "p403", "p5xx", "retry_after", "seed"}}
+                                    "faults": {"p429", "p403", "p5xx", "retry_after", "seed",
+                                               "p_hang", "p_reset", "hang_seconds"}}
     GET  /_control/stats           counts per method, deliveries, flood violations, faults
     POST /_control/delivery_report {"first_id", "count"}: missing / duplicated / unexpected
     POST /_control/send_timeline   {"first_id", "count"}: when the chats' messages arrived,
@@ -65,6 +66,12 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
                 p403=float(faults.get("p403", 0)),
                 p5xx=float(faults.get("p5xx", 0)),
                 retry_after=int(faults.get("retry_after", 1)),
+                seed=faults.get("seed"),
+            )
+            api.set_network_faults(
+                p_hang=float(faults.get("p_hang", 0)),
+                p_reset=float(faults.get("p_reset", 0)),
+                hang_seconds=float(faults.get("hang_seconds", 8)),
                 seed=faults.get("seed"),
             )
         return True

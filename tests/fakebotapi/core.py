@@ -95,6 +95,13 @@ _DEFAULT_DESCRIPTIONS = {
 }
 
 
+class SimulatedReset(Exception):
+    """The connection is dropped without an answer (see :meth:`FakeBotAPI.set_network_faults`).
+
+    The HTTP server aborts the connection; :class:`FakeRequest` raises PTB's ``NetworkError``.
+    """
+
+
 class TelegramAPIError(Exception):
     """An error answer: ``{"ok": false, "error_code", "description", "parameters"?}``."""
 
@@ -807,6 +814,10 @@ class FakeBotAPI:
         self._rng = random.Random(0)
         self._p429 = self._p403 = self._p5xx = 0.0
         self._fault_retry_after = 1
+        self._p_hang = self._p_reset = 0.0
+        self._hang_seconds = 8.0
+        self._net_methods: frozenset[str] = frozenset({"sendmessage"})
+        self._net_rng = random.Random(0)
         self._flood = _FloodSettings()
         self._flood_times: deque[float] = deque()
         self._flood_last: dict[int, float] = {}
@@ -851,6 +862,8 @@ class FakeBotAPI:
         normalized = normalize_params(params or {})
         self.arrivals[canonical] += 1
         self._calls_notifier.notify()
+        if (self._p_hang or self._p_reset) and key in self._net_methods:
+            await self._network_fault(canonical, normalized)
         try:
             self._check_token(token)
             if entry is None:
@@ -1171,6 +1184,33 @@ class FakeBotAPI:
         self._fault_retry_after = retry_after
         self._rng = random.Random(seed)
 
+    def set_network_faults(
+        self,
+        p_hang: float = 0.0,
+        p_reset: float = 0.0,
+        hang_seconds: float = 8.0,
+        methods: Iterable[str] = ("sendMessage",),
+        seed: int | None = None,
+    ) -> None:
+        """Random network faults on ``methods``: a *hang* answers only after ``hang_seconds``
+        (the request is then handled: a client that timed out may have delivered it); a
+        *reset* drops the connection before the request is handled (nothing delivered)."""
+        if p_hang + p_reset > 1.0:
+            raise ValueError("fault probabilities add up to more than 1")
+        self._p_hang, self._p_reset, self._hang_seconds = p_hang, p_reset, hang_seconds
+        self._net_methods = frozenset(m.lower() for m in methods)
+        self._net_rng = random.Random(seed)
+
+    async def _network_fault(self, name: str, params: dict[str, Any]) -> None:
+        r = self._net_rng.random()
+        chat_id = _as_int(params.get("chat_id"))
+        if r < self._p_reset:
+            self.injected_faults.append(InjectedFault(self.clock(), name, chat_id, 0, "reset"))
+            raise SimulatedReset()
+        if r < self._p_reset + self._p_hang:
+            self.injected_faults.append(InjectedFault(self.clock(), name, chat_id, 0, "hang"))
+            await asyncio.sleep(self._hang_seconds)
+
     def flood_control(
         self,
         enabled: bool = True,
@@ -1194,9 +1234,10 @@ class FakeBotAPI:
         self._flood_last.clear()
 
     def clear_faults(self) -> None:
-        """Drop fail_next rules, random fault rates and flood control."""
+        """Drop fail_next rules, random fault rates, network faults and flood control."""
         self._fault_rules.clear()
         self.set_fault_rates()
+        self.set_network_faults()
         self.flood_control(enabled=False)
 
     def _apply_fail_rules(self, key: str, params: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import control
-from .core import JSON, FakeBotAPI, UploadedFile
+from .core import JSON, FakeBotAPI, SimulatedReset, UploadedFile
 
 _REASONS = {
     100: "Continue",
@@ -198,7 +198,12 @@ class FakeBotAPIServer:
                 keep_alive = (
                     connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
                 )
-                status, content_type, payload = await self._route(verb, target, headers, body)
+                try:
+                    status, content_type, payload = await self._route(
+                        verb, target, headers, body)
+                except SimulatedReset:
+                    writer.transport.abort()  # no answer: the client sees a reset
+                    break
                 writer.write(self._response(status, payload, content_type, keep_alive=keep_alive))
                 await writer.drain()
                 if not keep_alive:

@@ -21,10 +21,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from telegram._utils.defaultvalue import DefaultValue
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from .core import FakeBotAPI, UploadedFile
+from .core import FakeBotAPI, SimulatedReset, UploadedFile
 
 _METHOD_PATH = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)/?$")
 _FILE_PATH = re.compile(r"/file/bot([^/]+)/(.+)$")
@@ -105,5 +105,12 @@ class FakeRequest(BaseRequest):
             except TimeoutError as exc:
                 raise TimedOut from exc
         else:
-            status, answer = await call
+            # Like a real client: stop waiting after the read timeout, while the server goes on
+            # with the request (a hang may still deliver the message).
+            try:
+                status, answer = await asyncio.wait_for(asyncio.shield(call), timeout)
+            except TimeoutError as exc:
+                raise TimedOut from exc
+            except SimulatedReset as exc:
+                raise NetworkError("Connection reset by peer (fake)") from exc
         return status, json.dumps(answer, ensure_ascii=False).encode("utf-8")

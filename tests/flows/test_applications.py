@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.outbox.sender import get_sender
 from bot.services import approval, onboarding
 from tests.flows.harness import Harness, Person
 from tests.flows.onboarding_steps import BACK, KEEP, STEPS, SUBMIT, answer, fill_application
@@ -39,11 +40,13 @@ async def test_every_admin_gets_the_application_in_their_language(two_admins: Ha
     ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
     meera = await two_admins.person(MEERA, "mr", first_name="Meera")
     await _apply(two_admins)
-    (card_en, pin_en), (card_mr, pin_mr) = ravi.new(), meera.new()
+    (card_en,), (card_mr,) = ravi.new(), meera.new()  # the map pin is a link in the card
     assert card_en.text.startswith("📝 Partner store application #1")
     assert card_mr.text.startswith("📝 पार्टनर स्टोअर अर्ज #1")
     assert card_mr.button_texts() == ["✅ मंजूर करा", "❌ नाकारा"]
-    assert pin_en.kind == pin_mr.kind == "location"
+    for card in (card_en, card_mr):
+        (link,) = [e for e in card.entities if e["type"] == "text_link"]
+        assert link["url"].startswith("https://maps.google.com/?q=")
     assert (await _store(two_admins))["admin_notice_due"] == 0
 
     # Ravi decides: Meera's card shows it too, in Marathi, and loses its buttons.
@@ -58,7 +61,7 @@ async def test_every_admin_gets_the_application_in_their_language(two_admins: Ha
 async def test_reject_then_approve_forgets_the_reason_question(two_admins: Harness) -> None:
     ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
     await _apply(two_admins)
-    (card, _pin) = ravi.new()
+    (card,) = ravi.new()
     await ravi.press("❌ Reject")
     await ravi.press("✅ Approve", message_id=card.message_id)
     assert (await _store(two_admins))["status"] == "approved"
@@ -78,7 +81,7 @@ async def test_html_in_answers_is_shown_as_typed(two_admins: Harness) -> None:
         await answer(asha, step)
     assert "🏪 Shop name: Sharma & Sons <Kirana>" in asha.last().text
     await asha.press(SUBMIT["en"])
-    (card, _pin) = ravi.new()
+    (card,) = ravi.new()
     assert "Sharma & Sons <Kirana>" in card.text and "Applicant: <Asha & Co>" in card.text
     await ravi.press("❌ Reject")
     await ravi.send("Name <b> & address unclear")
@@ -89,7 +92,7 @@ async def test_two_admins_approving_at_once_decide_once(two_admins: Harness) -> 
     ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
     meera = await two_admins.person(MEERA, "en", first_name="Meera")
     asha = await _apply(two_admins)
-    (card_r, _), (card_m, _) = ravi.new(), meera.new()
+    (card_r,), (card_m,) = ravi.new(), meera.new()
     asha.new()
     await two_admins.feed_concurrently([
         ravi.fake.press("✅ Approve", message_id=card_r.message_id),
@@ -157,7 +160,7 @@ async def test_forged_admin_button_from_a_shopkeeper_changes_nothing(
 async def test_stale_and_garbled_admin_buttons(two_admins: Harness) -> None:
     ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
     await _apply(two_admins)
-    (card, _pin) = ravi.new()
+    (card,) = ravi.new()
     for data in ("1:apl:ok:99", "1:apl:ok:x", "1:apl:zap:1", "1:apl:ok"):
         update = ravi.fake.press("✅ Approve", message_id=card.message_id)
         update["callback_query"]["data"] = data
@@ -169,7 +172,7 @@ async def test_stale_and_garbled_admin_buttons(two_admins: Harness) -> None:
 async def test_reject_asks_for_a_reason_and_cancel_keeps_it_pending(two_admins: Harness) -> None:
     ravi = await two_admins.person(RAVI, "hi", first_name="Ravi")
     asha = await _apply(two_admins, lang="mr")
-    (card, _pin) = ravi.new()
+    (card,) = ravi.new()
     (prompt,) = await ravi.press("❌ अस्वीकार करें")
     assert prompt.text.startswith("Sharma Kirana (#1) को मंज़ूरी क्यों नहीं दी जा रही?")
     (sticker,) = await ravi.send_sticker()
@@ -237,30 +240,42 @@ async def test_restart_in_the_middle_of_a_rejection(two_admins: Harness) -> None
 
 
 async def test_notices_lost_in_a_crash_are_sent_at_start(two_admins: Harness) -> None:
-    """The application was saved but the process died before the admins were told."""
+    """The application was saved (its cards queued with it) but the process died before the
+    outbox sent them."""
     ravi = await two_admins.person(RAVI, "en", first_name="Ravi")
     asha = await two_admins.person(SHOP, "en")
     await fill_application(asha)
     draft = await onboarding.current(two_admins.svc, SHOP)
     assert draft is not None
-    # Submit through the service only: the handler (and its notices) never ran.
+
+    async def die_after_the_commit() -> None:
+        sender = get_sender(two_admins.svc)
+        assert sender is not None
+        await sender.close()  # nothing is sent from now on, as after a kill
+
+    await die_after_the_commit()
     result = await onboarding.submit(two_admins.svc, SHOP, draft.revision)
     assert result.outcome is onboarding.SubmitOutcome.SUBMITTED
     assert ravi.new() == []
     await two_admins.restart()
-    (card, _pin) = ravi.new()
+    await two_admins.drain()
+    (card,) = ravi.new()
     assert card.text.startswith("📝 Partner store application #1")
     await two_admins.restart()
+    await two_admins.drain()
     assert ravi.new() == []  # once
 
     # The decision was saved but the shopkeeper was not told.
+    await die_after_the_commit()
     decision = await approval.approve(two_admins.svc, RAVI, 1)
     assert decision.outcome is approval.Outcome.APPROVED
-    asha.new()
+    assert asha.new() == []
     await two_admins.restart()
+    await two_admins.drain()
     (told,) = asha.new()
     assert told.text.startswith("🎉 Congratulations! Sharma Kirana is now a partner store.")
     await two_admins.restart()
+    await two_admins.drain()
     assert asha.new() == []
 
 
@@ -274,7 +289,8 @@ async def test_without_admins_the_application_waits_for_the_first_admin(tmp_path
         h.settings = h.settings.model_copy(update={"admin_ids": frozenset({RAVI})})
         h.api.user(RAVI, first_name="Ravi", language_code="en")
         await h.start()
-        (card, _pin) = h.api.messages(RAVI)
+        await h.drain()
+        (card,) = h.api.messages(RAVI)
         assert card.text.startswith("📝 Partner store application #1")
         assert (await _store(h))["admin_notice_due"] == 0
     finally:

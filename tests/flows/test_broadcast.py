@@ -74,6 +74,7 @@ async def finish(h: Harness, broadcast_id: int = 1) -> None:
     sender = get_sender(h.svc)
     assert sender is not None
     await sender.wait_done(broadcast_id, timeout=20)
+    await h.drain()  # the report, queued in the outbox with the final counts
 
 
 def delivered_once(h: Harness, chat_ids) -> None:  # noqa: ANN001

@@ -356,15 +356,20 @@ async def test_pending_lists_oldest_first(svc: Services) -> None:
     assert listing is not None and [s.id for s in listing.shown] == [b.id]
 
 
-async def test_notices_owed_until_marked_sent(svc: Services) -> None:
+async def test_notices_are_queued_with_the_submission_and_the_decision(svc: Services) -> None:
+    async def queued(kind: str) -> list[tuple[int, int]]:
+        rows = await svc.db.fetchall(
+            "SELECT chat_id, payload ->> '$.store_id' AS store_id FROM outbox WHERE kind = ? "
+            "ORDER BY id", (kind,))
+        return [(r["chat_id"], r["store_id"]) for r in rows]
+
     store = await _submitted(svc)
-    assert [s.id for s in await approval.admin_notices_due(svc)] == [store.id]
-    await approval.admin_notice_sent(svc, store.id)
-    assert await approval.admin_notices_due(svc) == []
+    assert await queued(approval.CARD) == [(ADMIN, store.id), (ADMIN2, store.id)]
+    assert await approval.admin_notices_due(svc) == []  # the outbox owes them now
     await approval.approve(svc, ADMIN, store.id)
-    assert [s.id for s in await approval.owner_notices_due(svc)] == [store.id]
-    await approval.owner_notice_sent(svc, store.id)
+    await approval.approve(svc, ADMIN2, store.id)  # too late: decided once, told once
+    assert await queued(approval.OWNER_OUTCOME) == [(USER, store.id)]
     assert await approval.owner_notices_due(svc) == []
     # Stores made some other way (tests of other features, imports) owe nothing.
     await approved_store(svc, OTHER)
-    assert await approval.owner_notices_due(svc) == []
+    assert await approval.queue_owed_notices(svc) == 0

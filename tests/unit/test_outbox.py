@@ -38,12 +38,12 @@ async def render_hello(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMe
     return outbox.OutMessage(f"hello {payload['n']} ({ctx.lang})")
 
 
-async def _sent_hook(conn, payload: dict, now) -> None:  # noqa: ANN001
-    HOOKS.append(("sent", payload["n"]))
+async def _sent_hook(conn, sent: outbox.Outcome) -> None:  # noqa: ANN001
+    HOOKS.append(("sent", sent.payload["n"], sent.chat_id, sent.message_id))
 
 
-async def _failed_hook(conn, payload: dict, now, error: str) -> None:  # noqa: ANN001
-    HOOKS.append(("failed", error))
+async def _failed_hook(conn, failed: outbox.Outcome) -> None:  # noqa: ANN001
+    HOOKS.append(("failed", failed.error, failed.chat_id, None))
 
 
 outbox.register("test.hooked", render_hello, on_sent=_sent_hook, on_failed=_failed_hook)
@@ -212,6 +212,10 @@ async def test_403_marks_the_user_blocked_and_runs_the_failure_hook(world: World
     assert [r["state"] for r in rows] == ["blocked", "sent"]
     assert await world.svc.db.fetchval("SELECT blocked FROM users WHERE user_id = ?", (A,)) == 1
     assert sorted(h[0] for h in HOOKS) == ["failed", "sent"]
+    (sent,) = [h for h in HOOKS if h[0] == "sent"]
+    assert sent[2] == B and sent[3] == world.api.messages(B)[-1].message_id
+    (failed,) = [h for h in HOOKS if h[0] == "failed"]
+    assert failed[2] == A and failed[1].startswith("403")
     assert await store.undelivered_since(world.svc.db, world.clock.now() - timedelta(1)) == 1
 
 

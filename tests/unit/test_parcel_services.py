@@ -12,6 +12,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.outbox import Outcome as SendOutcome
 from bot.services import arrival, customers, notices
 from bot.services.arrival import NotAllowed, Outcome, PhoneAndName, RegisterProblem
 from bot.services.context import Services
@@ -221,11 +222,12 @@ async def test_a_failed_notice_is_queued_again_and_a_sent_one_never(svc: Service
     payload = json.loads(row["payload"])
     async with svc.db.transaction() as conn:  # what the outbox does on a final failure
         await conn.execute("UPDATE outbox SET state = 'failed'")
-        await notices.notice_failed(conn, payload, svc.clock.now(), "403 blocked")
+        await notices.notice_failed(
+            conn, SendOutcome(301, payload, svc.clock.now(), error="403 blocked"))
     assert await notices.queue_notices(svc, "+919876543210") == 1
     async with svc.db.transaction() as conn:  # ... and when it is sent
         await conn.execute("UPDATE outbox SET state = 'sent'")
-        await notices.notice_sent(conn, payload, svc.clock.now())
+        await notices.notice_sent(conn, SendOutcome(301, payload, svc.clock.now(), message_id=9))
     assert await notices.queue_notices(svc, "+919876543210") == 0
     assert await notices.issue_notice(svc, payload["parcel_id"], 301) is None  # already told
 
