@@ -40,7 +40,8 @@ from bot.storage import holding as repo
 # transaction (a statement per parcel would cost a round trip to the database thread each),
 # which holds the database lock only briefly: a reply to someone typing waits for it.
 FIND_LIMIT = 1000
-STORES_PER_TRANSACTION = 200
+PARCELS_PER_TRANSACTION = 1000   # expiries: whole stores, packed up to about this many parcels
+STORES_PER_TRANSACTION = 200     # summaries
 
 EVENT_REMINDED = "reminded"
 EVENT_EXPIRED = "expired"
@@ -142,13 +143,29 @@ async def expire_due(svc: Services) -> tuple[int, int]:
     expired = queued = 0
     while True:
         async with svc.db.reading() as conn:
-            store_ids = await repo.stores_with_expiries(conn, today, FIND_LIMIT)
-        for start in range(0, len(store_ids), STORES_PER_TRANSACTION):
-            e, q = await _claim_expiries(
-                svc, store_ids[start:start + STORES_PER_TRANSACTION], today, now)
+            due = await repo.stores_with_expiries(conn, today, FIND_LIMIT)
+        for batch in pack_stores(due, PARCELS_PER_TRANSACTION):
+            e, q = await _claim_expiries(svc, batch, today, now)
             expired, queued = expired + e, queued + q
-        if len(store_ids) < FIND_LIMIT:
+        if len(due) < FIND_LIMIT:
             return expired, queued
+
+
+def pack_stores(due: list[tuple[int, int]], size: int) -> list[list[int]]:
+    """Stores in batches of about ``size`` parcels; a store is never split (its shopkeeper
+    gets one list), so a batch exceeds ``size`` only when one store alone does."""
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    count = 0
+    for store_id, n in due:
+        if batch and count + n > size:
+            batches.append(batch)
+            batch, count = [], 0
+        batch.append(store_id)
+        count += n
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 async def _claim_expiries(

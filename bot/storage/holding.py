@@ -37,11 +37,11 @@ CLAIM_REMINDERS = """
       AND parcels.reminded_for IS NOT parcels.last_day
     RETURNING id, tracking_id, customer_phone, store_id, last_day
 """
-# Stores with waiting parcels whose last day is over. Uses parcels_expiry_due.
+# Stores with waiting parcels whose last day is over, and how many. Uses parcels_expiry_due.
 EXPIRIES_DUE = """
-    SELECT DISTINCT store_id FROM parcels INDEXED BY parcels_expiry_due
+    SELECT store_id, COUNT(*) FROM parcels INDEXED BY parcels_expiry_due
     WHERE status = 'arrived' AND last_day < :today
-    LIMIT :limit
+    GROUP BY store_id LIMIT :limit
 """
 # Claims the expired parcels of a batch of stores: to_return, the code voided. Reads only the
 # parcels past their last day (parcels_expiry_due), not every waiting parcel of the stores.
@@ -157,9 +157,12 @@ async def claim_reminders(
     return _claimed(list(await cur.fetchall()))
 
 
-async def stores_with_expiries(conn: aiosqlite.Connection, today: date, limit: int) -> list[int]:
+async def stores_with_expiries(
+    conn: aiosqlite.Connection, today: date, limit: int
+) -> list[tuple[int, int]]:
+    """(store id, parcels past their last day) of up to ``limit`` stores."""
     cur = await conn.execute(EXPIRIES_DUE, {"today": today.isoformat(), "limit": limit})
-    return [r[0] for r in await cur.fetchall()]
+    return [(r[0], int(r[1])) for r in await cur.fetchall()]
 
 
 async def claim_expiries(

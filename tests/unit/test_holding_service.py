@@ -291,3 +291,9 @@ async def test_every_sweep_query_uses_an_index(svc, name: str, index: str) -> No
     assert any(index in d for d in plan), plan
     # The only scan allowed is of the batch's own list (json_each), never of a table.
     assert not any(d.startswith("SCAN") and "VIRTUAL TABLE" not in d for d in plan), plan
+
+
+def test_expiry_batches_keep_stores_whole_and_memory_bounded() -> None:
+    assert holding.pack_stores([(1, 400), (2, 500), (3, 300), (4, 1500), (5, 1)], 1000) == [
+        [1, 2], [3], [4], [5]]
+    assert holding.pack_stores([], 1000) == []
