@@ -16,8 +16,8 @@ LOCK_RUN := requirements.lock
 # The lock is universal (any platform) for the oldest Python the project supports.
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: run test test-unit test-flows test-e2e lint i18n extract update compile bench clean \
-	migrate lock upgrade
+.PHONY: run playground demo test test-unit test-flows test-e2e test-browser browser screenshots \
+	lint i18n extract update compile bench clean migrate lock upgrade
 
 # A new lock or pyproject.toml builds .venv anew, so nothing unlocked lingers in it.
 $(STAMP): $(LOCK) pyproject.toml
@@ -45,14 +45,22 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 
 compile: $(STAMP) $(MO)
 
+# Without KIRANA_BOT_TOKEN (environment or .env; empty counts as unset) `make run` starts the
+# playground: the bot against a built-in Bot API, with a chat page on http://127.0.0.1:8080.
 run: compile
-	$(PY) -m bot run
+	$(PY) -m bot auto
+
+playground: compile
+	$(PY) -m bot playground
+
+demo: compile
+	$(PY) -m bot playground --demo
 
 migrate: compile
 	$(PY) -m bot migrate
 
-test: compile
-	$(PY) -m pytest -q
+test: compile browser
+	$(PY) -m pytest -q -rs
 
 test-unit: compile
 	$(PY) -m pytest -q tests/unit
@@ -62,6 +70,32 @@ test-flows: compile
 
 test-e2e: compile
 	$(PY) -m pytest -q tests/e2e
+
+test-browser: compile browser
+	$(PY) -m pytest -q -rs tests/browser
+
+# The browser test (tests/browser) drives Debian's Chromium with Playwright and needs fonts for
+# Devanagari and emoji. Installed here with apt when missing and we are root (quick when they
+# are there); otherwise the test is skipped and says why. Playwright never downloads a browser.
+BROWSER_DEBS := chromium fonts-noto-core fonts-noto-color-emoji
+browser:
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=hi family 2>/dev/null | grep -q . \
+	    && fc-list 2>/dev/null | grep -qi emoji; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_DEBS) for the browser test"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq $(BROWSER_DEBS) >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(BROWSER_DEBS) >/dev/null 2>&1; } \
+	  || echo "could not install $(BROWSER_DEBS): the browser test will be skipped"; \
+	else echo "chromium missing and not root: the browser test will be skipped"; fi
+
+# The README's screenshots: the browser test writes build/screenshots/ (ignored); this copies
+# them to docs/screenshots/. `make test` never touches docs/.
+screenshots: compile browser
+	rm -rf build/screenshots
+	$(PY) -m pytest -q -rs tests/browser
+	mkdir -p docs/screenshots
+	cp build/screenshots/*.png docs/screenshots/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot tests benchmarks scripts

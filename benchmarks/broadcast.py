@@ -8,7 +8,7 @@
     .venv/bin/python -m benchmarks.broadcast all
 
 The bot runs in this process (the real Application: polling, handlers, rate limiter, sender,
-SQLite), the fake Bot API (`python -m tests.fakebotapi`) in another, so they do not share one
+SQLite), the fake Bot API (`python -m bot.playground.botapi`) in another, so they do not share one
 core's event loop. The admin composes and sends the broadcast through the bot like a person
 would (/broadcast, text, buttons). Meanwhile (except in rate30, which measures the broadcast
 alone) a probe user who is not a recipient sends /start every second; the time until the bot's
@@ -41,9 +41,9 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.jobs.broadcast_sender import get_sender
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.storage import broadcasts as repo
 from bot.storage.db import Database
-from tests.fakebotapi import DEFAULT_TOKEN
 
 ADMIN_ID = 900
 PROBE_ID = 800
@@ -54,14 +54,14 @@ FIRST_RECIPIENT = 1_000_000
 
 
 class FakeProcess:
-    """`python -m tests.fakebotapi` on a free port, driven through /_control."""
+    """`python -m bot.playground.botapi` on a free port, driven through /_control."""
 
     def __init__(self) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakebotapi", "--port", str(self.port),
+            [sys.executable, "-m", "bot.playground.botapi", "--port", str(self.port),
              "--token", DEFAULT_TOKEN],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )

@@ -24,12 +24,12 @@ from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services.context import Services
 from bot.services.manifest import parse_manifest
 from bot.services.manifest_import import ImportReport, import_manifest
 from bot.storage.db import Database
 from tests.factories import approved_store
-from tests.fakebotapi import DEFAULT_TOKEN
 
 ROWS_PER_STORE = 500
 KIRANA_BOT = Path(sys.executable).with_name("kirana-bot")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
+from bot.playground.botapi import FakeBotAPI, FakeBotAPIServer
 
 KIRANA_BOT = Path(sys.executable).with_name("kirana-bot")
 

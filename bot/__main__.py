@@ -1,5 +1,6 @@
-"""Command line: ``kirana-bot run`` (polling), ``kirana-bot migrate``,
-``kirana-bot import-manifest FILE.csv``."""
+"""Command line: ``kirana-bot run`` (polling), ``kirana-bot playground`` (the bot against a
+built-in Bot API, with a chat page), ``kirana-bot auto`` (``make run``: run with a token, else
+the playground), ``kirana-bot migrate``, ``kirana-bot import-manifest FILE.csv``."""
 
 from __future__ import annotations
 
@@ -9,21 +10,21 @@ import logging
 import sys
 
 from bot import logging_setup
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, token_given
 
 log = logging.getLogger("bot")
 
 
-def _settings() -> Settings:
+def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except ConfigError as exc:
         print(f"kirana-bot: configuration error:\n{exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
+def run_bot(settings: Settings) -> None:
+    """Long-poll the Bot API at ``settings.api_base_url`` until stopped (Ctrl+C, SIGTERM)."""
     logging_setup.configure(settings.log_level, settings.token)
     from telegram import Update
 
@@ -32,7 +33,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = build_application(settings)
     log.info("starting (polling %s)", settings.api_base_url.split("/bot")[0])
     app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    run_bot(_settings())
     return 0
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    from bot.playground import runner
+
+    # The playground's own token stands in for KIRANA_BOT_TOKEN; the rest is read as usual.
+    settings = _settings(bot_token=runner.PLAYGROUND_TOKEN)
+    return runner.run(settings, port=args.port, demo=args.demo, reset=args.reset,
+                      run_bot=run_bot)
+
+
+def cmd_auto(args: argparse.Namespace) -> int:
+    if token_given():
+        return cmd_run(args)
+    return cmd_playground(args)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -70,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kirana-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    for name, func, text in (
+        ("playground", cmd_playground,
+         "run the bot against a built-in Bot API, with a chat page in the browser"),
+        ("auto", cmd_auto, "`run` when KIRANA_BOT_TOKEN is set, else `playground` (make run)"),
+    ):
+        play = sub.add_parser(name, help=text)
+        play.add_argument("--port", type=int, default=None,
+                          help="port of the chat page (default: KIRANA_PLAYGROUND_PORT, 8080)")
+        play.add_argument("--demo", action="store_true",
+                          help="load demo stores, parcels and customers (once per database)")
+        play.add_argument("--reset", action="store_true",
+                          help="start from an empty playground database")
+        play.set_defaults(func=func)
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
         func=cmd_migrate)
     manifest = sub.add_parser(

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # TEST ONLY: the bot's clock runs this many seconds ahead of the machine's, so an
     # end-to-end test can cross a last day without waiting for it. Never set in production.
     clock_offset_seconds: float = Field(default=0.0, ge=0, le=400 * 86400)
+    # `kirana-bot playground` (and `make run` without a token): where the chat page listens.
+    playground_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -146,6 +148,16 @@ def describe_error(exc: ValidationError) -> str:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{var}: {msg}")
     return "\n".join(lines)
+
+
+class _TokenOnly(BaseSettings):
+    model_config = Settings.model_config
+    bot_token: str = ""
+
+
+def token_given() -> bool:
+    """Whether ``KIRANA_BOT_TOKEN`` is set to something (environment or .env); empty is unset."""
+    return bool(_TokenOnly().bot_token.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

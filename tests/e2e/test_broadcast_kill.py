@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.playground.botapi import FakeBotAPI
 from bot.services.context import Services
 from bot.storage.db import Database
 from tests.e2e.test_process import server, start_bot, stop_bot  # noqa: F401 - fixture
 from tests.factories import linked_customer
-from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.playground.botapi import FakeBotAPI
 from tests.e2e.test_process import server, start_bot, stop_bot  # noqa: F401 - fixture
-from tests.fakebotapi import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
 

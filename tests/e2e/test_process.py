@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
+from bot.playground.botapi import FakeBotAPI, FakeBotAPIServer
 
 pytestmark = pytest.mark.e2e
 

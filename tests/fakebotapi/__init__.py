@@ -1,57 +1,21 @@
-"""A small, faithful fake of the Telegram Bot API for tests and benchmarks.
+"""Moved: the Bot API emulator is now ``bot.playground.botapi`` (it also serves the playground).
 
-* :class:`FakeBotAPI` — state, method dispatch, simulated users, fault injection.
-* :class:`FakeRequest` — PTB ``BaseRequest`` answering in-process (flow tests).
-* :class:`FakeBotAPIServer` — the same over real HTTP/1.1 (end-to-end tests, benchmarks).
-
-See README.md in this directory.
+This alias keeps ``from tests.fakebotapi import FakeBotAPI``, ``from tests.fakebotapi.core
+import ...`` and ``python -m tests.fakebotapi`` working; new code imports
+``bot.playground.botapi``.
 """
 
-from .core import (
-    DEFAULT_TOKEN,
-    OWN_ID,
-    BotMessage,
-    CallbackAnswer,
-    DeliveryReport,
-    FakeBotAPI,
-    FakeUser,
-    FloodViolation,
-    InjectedFault,
-    MessageVersion,
-    RecordedRequest,
-    StoredFile,
-    TelegramAPIError,
-    UploadedFile,
-    WaitTimeout,
-    normalize_params,
-    parse_reply_markup,
-)
-from .entities import EntityParseError, parse_html, utf16_len
-from .http import FakeBotAPIServer
-from .request import FakeRequest, params_from_request_data
+import sys
 
-__all__ = [
-    "DEFAULT_TOKEN",
-    "OWN_ID",
-    "BotMessage",
-    "CallbackAnswer",
-    "DeliveryReport",
-    "EntityParseError",
-    "FakeBotAPI",
-    "FakeBotAPIServer",
-    "FakeRequest",
-    "FakeUser",
-    "FloodViolation",
-    "InjectedFault",
-    "MessageVersion",
-    "RecordedRequest",
-    "StoredFile",
-    "TelegramAPIError",
-    "UploadedFile",
-    "WaitTimeout",
-    "normalize_params",
-    "params_from_request_data",
-    "parse_html",
-    "parse_reply_markup",
-    "utf16_len",
-]
+from bot.playground.botapi import *  # noqa: F403
+from bot.playground.botapi import (
+    __all__,  # noqa: F401
+    control,
+    core,
+    entities,
+    http,
+    request,
+)
+
+for _module in (control, core, entities, http, request):
+    sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module

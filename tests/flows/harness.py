@@ -28,8 +28,8 @@ from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.i18n import LANGUAGE_NAMES
 from bot.outbox.sender import get_sender
+from bot.playground.botapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 from bot.services.context import Services
-from tests.fakebotapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 
 
 class Person:

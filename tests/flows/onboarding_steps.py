@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakebotapi import BotMessage
+from bot.playground.botapi import BotMessage
 from tests.flows.harness import Person
 
 STEPS = ["shop_name", "owner_name", "mobile", "address", "pin_code", "location", "hours",

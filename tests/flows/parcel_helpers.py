@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.playground.botapi import BotMessage
 from bot.services.codes import code_key, hash_code
 from bot.services.context import Services
 from bot.services.manifest_import import ImportReport, import_manifest
-from tests.fakebotapi import BotMessage
 
 HEADER = "tracking_id,store_code,customer_phone,customer_name"
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.jobs import broadcast_sender
 from bot.jobs.broadcast_sender import get_sender
+from bot.playground.botapi import utf16_len
 from tests.factories import approved_store, block_user, ensure_user, linked_customer
-from tests.fakebotapi import utf16_len
 from tests.flows.conftest import ADMIN_ID
 from tests.flows.harness import Harness, Person
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.clock import ManualClock, to_db
 from bot.config import Settings
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import codes
 from bot.storage.db import Database
-from tests.fakebotapi import DEFAULT_TOKEN
 
 
 def settings(tmp_path, **kw) -> Settings:

@@ -105,3 +105,27 @@ def test_empty_optional_variable_takes_its_default(monkeypatch) -> None:
     monkeypatch.setenv("KIRANA_HOLD_DAYS", "")
     s = load_settings()
     assert s.admin_ids == frozenset() and s.hold_days == 7
+
+
+def test_token_given_reads_the_environment_and_dotenv_and_empty_is_unset(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from bot.config import token_given
+
+    assert not token_given()
+    monkeypatch.setenv("KIRANA_BOT_TOKEN", "  ")
+    assert not token_given()
+    monkeypatch.delenv("KIRANA_BOT_TOKEN")
+    (tmp_path / ".env").write_text("KIRANA_BOT_TOKEN=\n")
+    assert not token_given()
+    (tmp_path / ".env").write_text(f"KIRANA_BOT_TOKEN={TOKEN}\n")
+    assert token_given()
+
+
+def test_playground_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIRANA_BOT_TOKEN", TOKEN)
+    assert load_settings().playground_port == 8080
+    monkeypatch.setenv("KIRANA_PLAYGROUND_PORT", "9090")
+    assert load_settings().playground_port == 9090
+    monkeypatch.setenv("KIRANA_PLAYGROUND_PORT", "http")
+    with pytest.raises(ConfigError, match="KIRANA_PLAYGROUND_PORT"):
+        load_settings()

@@ -9,11 +9,11 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import earnings, pickup
 from bot.services.context import Services
 from bot.storage.db import Database
 from tests.factories import approved_store
-from tests.fakebotapi import DEFAULT_TOKEN
 from tests.parcel_factory import arrived_parcel
 
 SHOP, OTHER = 501, 502

@@ -33,7 +33,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakebotapi import (
+from bot.playground.botapi import (
     DEFAULT_TOKEN,
     EntityParseError,
     FakeBotAPI,
@@ -43,7 +43,7 @@ from tests.fakebotapi import (
     WaitTimeout,
     parse_html,
 )
-from tests.fakebotapi.core import NOT_MODIFIED, QUERY_TOO_OLD
+from bot.playground.botapi.core import NOT_MODIFIED, QUERY_TOO_OLD
 
 CHAT = 1001
 
@@ -687,3 +687,22 @@ def test_parse_html_lenient_ampersand_like_the_real_server() -> None:
     with pytest.raises(EntityParseError):
         parse_html("Tom & Jerry")
     assert parse_html("a &amp; b &#8377;")[0] == "a & b ₹"
+
+
+async def test_photo_is_stored_with_its_size_and_can_be_downloaded(env: Env) -> None:
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big")
+           + (480).to_bytes(4, "big") + b"\x08\x02\x00\x00\x00rest-of-image")
+    sent = await env.bot.send_photo(CHAT, png, caption="<b>Parcels</b> this week",
+                                    parse_mode="HTML")
+    (size,) = sent.photo
+    assert (size.width, size.height) == (640, 480)
+    assert sent.caption == "Parcels this week"
+    assert sent.caption_entities[0].type == "bold"
+    message = env.api.messages(CHAT)[-1]
+    assert message.kind == "photo" and message.caption == "Parcels this week"
+    telegram_file = await env.bot.get_file(size.file_id)
+    assert bytes(await telegram_file.download_as_bytearray()) == png
+    again = await env.bot.send_photo(CHAT, size.file_id)  # resent by file_id
+    assert again.photo[0].file_id == size.file_id
+    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+        await env.bot.send_photo(CHAT, "nope")

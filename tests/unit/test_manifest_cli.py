@@ -13,10 +13,10 @@ from bot.__main__ import build_parser
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.manifest_cli import EXIT_OK, EXIT_REJECTED, EXIT_ROW_ERRORS, EXIT_USAGE, run_import
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services.context import Services
 from bot.storage.db import Database
 from tests.factories import approved_store
-from tests.fakebotapi import DEFAULT_TOKEN
 
 CORPUS = Path(__file__).resolve().parents[1] / "manifest_corpus"
 HEADER = "tracking_id,store_code,customer_phone,customer_name"

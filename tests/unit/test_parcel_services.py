@@ -13,6 +13,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.outbox import Outcome as SendOutcome
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import arrival, customers, notices
 from bot.services.arrival import NotAllowed, Outcome, PhoneAndName, RegisterProblem
 from bot.services.context import Services
@@ -23,7 +24,6 @@ from bot.services.parcel_models import last_day_for
 from bot.storage.db import Database
 from bot.validation import PhoneError
 from tests.factories import approved_store, ensure_user, linked_customer
-from tests.fakebotapi import DEFAULT_TOKEN
 
 HEADER = "tracking_id,store_code,customer_phone,customer_name"
 

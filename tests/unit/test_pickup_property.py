@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import lockout, pickup
 from bot.services.context import Services
 from bot.services.pickup import Scope
 from bot.storage.db import Database
 from tests.factories import approved_store
-from tests.fakebotapi import DEFAULT_TOKEN
 from tests.parcel_factory import arrived_parcel, new_code
 
 OWNERS = (501, 502)

@@ -10,13 +10,13 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import lockout, pickup
 from bot.services.context import Services
 from bot.services.pickup import Scope
 from bot.storage.db import Database
 from bot.validation import CodeError
 from tests.factories import approved_store, linked_customer
-from tests.fakebotapi import DEFAULT_TOKEN
 from tests.parcel_factory import arrived_parcel, new_code, set_status
 
 SHOP = 501      # owner of store A

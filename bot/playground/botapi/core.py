@@ -190,7 +190,7 @@ class BotMessage:
     chat_id: int
     message_id: int
     date: int
-    kind: str  # "text" | "location" | "document"
+    kind: str  # "text" | "location" | "document" | "photo"
     text: str | None
     entities: list[JSON]
     reply_markup: JSON | None
@@ -523,6 +523,13 @@ def _markup_kind(markup: JSON | None) -> str | None:
     return None
 
 
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG (from its header); other images are taken as 320 x 320."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    return 320, 320
+
+
 # --------------------------------------------------------------------------- users
 
 
@@ -844,6 +851,7 @@ class FakeBotAPI:
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
             "getUpdates": self._ok,  # handled specially: it is a coroutine
         }
         self._dispatch: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
@@ -1049,7 +1057,7 @@ class FakeBotAPI:
 
     @property
     def delivered_count(self) -> int:
-        """Messages successfully created by the bot (sendMessage/sendLocation/sendDocument)."""
+        """Messages successfully created by the bot (sendMessage/Location/Document/Photo)."""
         return sum(self.delivered.values())
 
     def delivery_report(self, chat_ids: Iterable[int]) -> DeliveryReport:
@@ -1071,6 +1079,9 @@ class FakeBotAPI:
 
     def file_content(self, file_id: str) -> bytes:
         return self._files[file_id].content
+
+    def stored_file(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
 
     def clear_records(self) -> None:
         """Forget recorded requests, counters and deliveries (state is kept)."""
@@ -1772,6 +1783,51 @@ class FakeBotAPI:
                 extra["caption_entities"] = caption_entities
         message = self._new_bot_message(
             user, kind="document", parse_mode=mode, reply_markup=markup, extra=extra
+        )
+        self._note_delivery(user.user_id, flood_time)
+        return message.raw
+
+    def _send_photo(self, params: dict[str, Any]) -> JSON:
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo[len("attach://") :])
+        if isinstance(photo, UploadedFile):
+            if not photo.content:
+                raise _bad_request("IMAGE_PROCESS_FAILED")
+            stored = self._store_file(photo.content, None, "image/jpeg", folder="photos")
+        elif isinstance(photo, str) and photo in self._files:
+            stored = self._files[photo]
+        elif isinstance(photo, str) and photo:
+            raise _bad_request("wrong file identifier/HTTP URL specified")
+        else:
+            raise _bad_request("there is no photo in the request")
+        caption, caption_entities, mode = self._formatted(
+            _str(params, "caption"),
+            params,
+            mode_field="parse_mode",
+            entities_field="caption_entities",
+            limit=MAX_CAPTION_LENGTH,
+            too_long="message caption is too long",
+            empty=None,
+        )
+        markup = parse_reply_markup(params.get("reply_markup"))
+        user = self._writable_chat(params)
+        flood_time = self._check_flood("sendphoto", user.user_id)
+        width, height = _image_size(stored.content)
+        size = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.file_size,
+            "width": width,
+            "height": height,
+        }
+        extra: JSON = {"photo": [size]}
+        if caption:
+            extra["caption"] = caption
+            if caption_entities:
+                extra["caption_entities"] = caption_entities
+        message = self._new_bot_message(
+            user, kind="photo", parse_mode=mode, reply_markup=markup, extra=extra
         )
         self._note_delivery(user.user_id, flood_time)
         return message.raw
