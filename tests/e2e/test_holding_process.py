@@ -76,7 +76,7 @@ async def test_the_process_crosses_a_last_day(server, tmp_path) -> None:  # noqa
         await api.wait_for(
             lambda: any(t.startswith("⌛ तुमचे पार्सल TRKLAST0001 वेळेत घेतले गेले नाही.")
                         for t in texts(api, CUSTOMER))
-            and any(t.startswith("⏰ आठवण: तुमचे पार्सल TRKNEXT0002 दुकानात तुमची वाट पाहत आहे.")
+            and any(t.startswith("⏰ आठवण: तुमचे पार्सल TRKNEXT0002 दुकानात ठेवले आहे, येऊन घेऊन जा.")
                     for t in texts(api, CUSTOMER)),
             timeout=60, description="the customer's expiry notice and reminder")
         await api.wait_for(

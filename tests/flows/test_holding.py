@@ -28,13 +28,13 @@ EXPIRE_AT = datetime(2026, 11, 9, 18, 30, tzinfo=UTC)     # Tue 10 Nov 00:00 IST
 
 REMINDER_ONE = {
     "en": "⏰ Reminder: your parcel {0} is waiting for you.",
-    "hi": "⏰ याद रखें: आपका पार्सल {0} दुकान पर आपका इंतज़ार कर रहा है।",
-    "mr": "⏰ आठवण: तुमचे पार्सल {0} दुकानात तुमची वाट पाहत आहे.",
+    "hi": "⏰ याद दिला दें: आपका पार्सल {0} दुकान पर रखा है, आकर ले जाएँ।",
+    "mr": "⏰ आठवण: तुमचे पार्सल {0} दुकानात ठेवले आहे, येऊन घेऊन जा.",
 }
 REMINDER_MANY = {
     "en": "⏰ Reminder: your parcels {0}, {1} are waiting for you.",
-    "hi": "⏰ याद रखें: आपके पार्सल {0}, {1} दुकान पर आपका इंतज़ार कर रहे हैं।",
-    "mr": "⏰ आठवण: तुमचे पार्सल {0}, {1} दुकानात तुमची वाट पाहत आहेत.",
+    "hi": "⏰ याद दिला दें: आपके पार्सल {0}, {1} दुकान पर रखे हैं, आकर ले जाएँ।",
+    "mr": "⏰ आठवण: तुमचे पार्सल {0}, {1} दुकानात ठेवले आहेत, येऊन घेऊन जा.",
 }
 LAST_DAY = {
     "en": "📅 Last day to collect: Mon, 9 Nov",
@@ -369,3 +369,35 @@ async def test_admin_history_shows_the_holding_events(h: Harness) -> None:
     positions = [history.index(label) for label in labels]
     assert positions == sorted(positions), history
     assert history.count("customer reminded of the last day") == 2  # 9 Nov, then 12 Nov
+
+
+async def test_a_reminder_sent_late_leaves_out_what_was_collected_meanwhile(h: Harness) -> None:
+    """The reminder is rendered when it goes out: a parcel handed over after it was queued is
+    left out, and a reminder about nothing still waiting is not sent at all."""
+    s = await shop_and_customer(h, "en")
+    _, a, code_a = await arrived_parcel(h.svc, s.store_id, tracking_id="TRKAAAA0001")
+    _, b, _ = await arrived_parcel(h.svc, s.store_id, tracking_id="TRKBBBB0002")
+    await approved_store(h.svc, 502, shop_name="Patil General")
+    _, c, code_c = await arrived_parcel(h.svc, 2, tracking_id="TRKCCCC0003")
+    sender = get_sender(h.svc)
+    assert sender is not None
+    await sender.close()                     # queued, not sent yet (Telegram slow, say)
+    h.clock.set(REMIND_AT + timedelta(hours=10))
+    await holding.sweep(h.svc)
+    assert await h.svc.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'holding.reminder'") == 2
+    # Meanwhile the customer collects a at Sharma Kirana and c at Patil General.
+    for shop_id, code in ((SHOP, code_a), (502, code_c)):
+        keeper = h.stranger(shop_id, first_name="Shopkeeper")
+        await keeper.send("/pickup")
+        await keeper.send(code)
+        await keeper.press("✅ Handed over")
+    s.customer.new()
+    await h.restart()
+    await delivered(h)
+    reminders = [plain(m) for m in s.customer.new() if plain(m).startswith("⏰")]
+    assert reminders and reminders[0].startswith(REMINDER_ONE["en"].format(b))
+    assert len(reminders) == 1 and a not in reminders[0] and c not in reminders[0]
+    states = await h.svc.db.fetchall(
+        "SELECT state FROM outbox WHERE kind = 'holding.reminder' ORDER BY id")
+    assert sorted(r[0] for r in states) == ["dropped", "sent"]
