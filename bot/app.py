@@ -35,6 +35,8 @@ from bot.handlers import (
     receive,
     returns,
     router,
+    scan,
+    show_qr,
     start,
 )
 from bot.handlers.callbacks import pattern
@@ -59,7 +61,9 @@ FEATURES: list = [
     onboarding,
     applications,
     receive,
+    scan,  # before manifest_upload: a picture sent as a file may be a label to scan
     customer,
+    show_qr,
     manifest_upload,
     parcel_admin,
     pickup,

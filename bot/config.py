@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # TEST ONLY: the bot's clock runs this many seconds ahead of the machine's, so an
     # end-to-end test can cross a last day without waiting for it. Never set in production.
     clock_offset_seconds: float = Field(default=0.0, ge=0, le=400 * 86400)
+    # Scanning photos of labels (bot/scan/): the largest file and picture accepted, the time
+    # one photo may take, and how many photos are decoded at once (threads).
+    scan_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=20 * 1024 * 1024)
+    scan_max_megapixels: float = Field(default=40.0, ge=1.0, le=100.0)
+    scan_timeout_seconds: float = Field(default=15.0, ge=1.0, le=120.0)
+    scan_workers: int = Field(default=2, ge=1, le=8)
     # `kirana-bot playground` (and `make run` without a token): where the chat page listens.
     playground_port: int = Field(default=8080, ge=0, le=65535)
 

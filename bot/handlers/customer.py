@@ -27,11 +27,13 @@ from bot.handlers.notices import (
     MASK,
     code_line,
     last_day_line,
+    qr_markup,
     send_secret,
     store_block,
 )
 from bot.handlers.parcel_texts import status_label
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
+from bot.handlers.show_qr import new_code_button
 from bot.i18n.formatting import format_date
 from bot.services import customers, users
 from bot.services import notices as notices_service
@@ -175,6 +177,7 @@ def _parcel_buttons(w: Who, items: list[MyParcel]) -> InlineKeyboardMarkup | Non
                 w._("⏳ +3 days · {tracking}").format(tracking=item.parcel.tracking_id),
                 callback_data=pack(FEATURE, "ext", item.parcel.id)))
         rows.append(row)
+        rows.append([new_code_button(w.t, item.parcel.id, item.parcel.tracking_id)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -250,8 +253,9 @@ async def _send_new_code(update: Update, context: Context, w: Who, new: NewCode)
         lines.append(w._("🏪 {store}").format(store=h(new.store.name)))
         return "\n".join(lines)
 
-    await send_secret(context.bot, services(context), w.user.chat_id, render(new.code),
-                      redacted=render(MASK))
+    svc = services(context)
+    await send_secret(context.bot, svc, w.user.chat_id, render(new.code), redacted=render(MASK),
+                      reply_markup=qr_markup(w.t, svc, new.parcel.id, new.code))
 
 
 register_flow(Flow(FLOW, on_input=on_input, on_cancel=on_cancel))

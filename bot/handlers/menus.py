@@ -29,6 +29,7 @@ MENU: dict[Role, list[MenuEntry]] = {
     ],
     Role.SHOPKEEPER: [
         MenuEntry(N_("📥 Receive parcels"), "receive"),
+        MenuEntry(N_("📷 Scan labels"), "scan"),
         MenuEntry(N_("📦 Hand over a parcel"), "pickup"),
         MenuEntry(N_("📋 Parcels waiting"), "parcels"),
         MenuEntry(N_("↩️ Returns"), "returns"),

@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import outbox
+from bot.handlers.callbacks import pack
 from bot.handlers.context import h
 from bot.handlers.delivery import send_with_retries
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date
+from bot.services import code_qr
 from bot.services import notices as notices_service
+from bot.services.codes import code_key
 from bot.services.context import Services
 from bot.services.notices import Notice
 from bot.services.parcel_models import StoreInfo
@@ -69,6 +72,13 @@ def map_line(t: Translator, store: StoreInfo) -> str | None:
     return maps_line(t, store.latitude, store.longitude)
 
 
+def qr_markup(t: Translator, svc: Services, parcel_id: int, code: str) -> InlineKeyboardMarkup:
+    """*🔳 Show as QR* (bot/handlers/show_qr.py) under a message showing ``code``, sealed in."""
+    token = code_qr.seal(code_key(svc.settings), parcel_id, code)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("🔳 Show as QR"), callback_data=pack("qr", "show", parcel_id, token))]])
+
+
 def render_notice(t: Translator, notice: Notice, code: str) -> str:
     block = store_block(t, notice.store)
     pin = map_line(t, notice.store)
@@ -91,4 +101,5 @@ async def render_arrival_notice(ctx: outbox.RenderContext, payload: dict) -> out
     notice = await notices_service.issue_notice(ctx.svc, payload["parcel_id"], payload["user_id"])
     if notice is None:
         return None
-    return outbox.OutMessage(render_notice(ctx.t, notice, notice.code))
+    return outbox.OutMessage(render_notice(ctx.t, notice, notice.code),
+                          reply_markup=qr_markup(ctx.t, ctx.svc, notice.parcel_id, notice.code))

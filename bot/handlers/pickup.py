@@ -244,7 +244,6 @@ async def start_pickup(update: Update, context: Context, w: Who) -> None:
 
 async def on_input(update: Update, context: Context, w: Who, state: FlowState) -> None:
     """A message while the bot waits for a code."""
-    svc = services(context)
     chat = update.effective_chat
     message = update.effective_message
     assert chat is not None
@@ -252,6 +251,14 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
     if not text:
         await chat.send_message(w._("Please type the 6-digit pickup code, e.g. 482 917."))
         return
+    await check_code(update, context, w, text)
+
+
+async def check_code(update: Update, context: Context, w: Who, text: str) -> None:
+    """A code typed (or read from the customer's QR): the parcel screen, or why not."""
+    svc = services(context)
+    chat = update.effective_chat
+    assert chat is not None
     result = await pickup.look_up_code(svc, w.user.user_id, text)
     if isinstance(result, pickup.BadCode):
         await chat.send_message(w._(

@@ -56,7 +56,7 @@ async def _send(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     await chat.send_message(text, reply_markup=markup)
 
 
-def _not_shopkeeper(w: Who) -> str:
+def not_shopkeeper_text(w: Who) -> str:
     return w._("This is for approved partner stores. If your store is not approved yet, "
                "you will get a message as soon as it is.")
 
@@ -84,7 +84,7 @@ async def receive_command(update: Update, context: Context) -> None:
 async def begin(update: Update, context: Context, w: Who) -> None:
     current = await arrival.shelf(services(context), w.user.user_id)
     if isinstance(current, NotAllowed):
-        await show_menu(update, w, _not_shopkeeper(w))
+        await show_menu(update, w, not_shopkeeper_text(w))
         return
     if current.full:
         await show_menu(update, w, _full_text(w, current))
@@ -96,6 +96,7 @@ async def begin(update: Update, context: Context, w: Who) -> None:
         w._("Free places on your shelf: {free} of {capacity}.").format(
             free=format_number(current.free, w.lang),
             capacity=format_number(current.store.capacity, w.lang)),
+        w._("📷 Or send a photo of the labels: I read their barcodes and QR codes."),
         w._("Is a parcel damaged? Do not accept it: press the button below. /cancel to stop."),
     ]), _refuse_markup(w))
 
@@ -111,6 +112,7 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
         text = f"{contact.phone_number}\n{name}"
     steps = {
         "ids": on_ids,
+        "scanned": on_ids,  # typed ids after a photo: received like any typed ids
         "unknown": on_unknown_phone,
         "refuse_id": on_refuse_id,
         "refuse_reason": on_refuse_note,
@@ -132,10 +134,15 @@ async def _leave(update: Update, context: Context, w: Who, text: str) -> None:
 
 
 async def on_ids(update: Update, context: Context, w: Who, state: FlowState, text: str) -> None:
+    await record_ids(update, context, w, text)
+
+
+async def record_ids(update: Update, context: Context, w: Who, text: str) -> None:
+    """Record the arrival of the ids in ``text`` (typed, or read from photos) and answer."""
     svc = services(context)
     report = await arrival.receive(svc, w.user.user_id, text)
     if isinstance(report, NotAllowed):
-        await _leave(update, context, w, _not_shopkeeper(w))
+        await _leave(update, context, w, not_shopkeeper_text(w))
         return
     if not report.results:
         await _send(update, "\n\n".join([
@@ -249,7 +256,7 @@ async def on_unknown_phone(
         return
     result = await arrival.register_unknown(svc, w.user.user_id, queue[0], text)
     if result is RegisterProblem.NOT_SHOPKEEPER:
-        await _leave(update, context, w, _not_shopkeeper(w))
+        await _leave(update, context, w, not_shopkeeper_text(w))
         return
     if not isinstance(result, Registered):
         await _send(update, _phone_problem(w, result), _skip_markup(w, queue[0]))
@@ -316,7 +323,7 @@ async def on_refuse_id(
                     InlineKeyboardMarkup(buttons))
         return
     texts = {
-        RefuseCheck.NOT_SHOPKEEPER: _not_shopkeeper(w),
+        RefuseCheck.NOT_SHOPKEEPER: not_shopkeeper_text(w),
         RefuseCheck.UNKNOWN: w._("{tracking} is not in our list. Do not accept it; give it "
                                  "back to the courier.").format(tracking=tracking),
         RefuseCheck.OTHER_STORE: w._("⛔ {tracking} is not for your store. Give it back to the "
@@ -434,7 +441,7 @@ async def show_waiting(update: Update, context: Context, w: Who, offset: int = 0
     """The store's waiting parcels, a page of WAITING_PAGE at a time (one message stays short)."""
     result = await arrival.waiting(services(context), w.user.user_id)
     if isinstance(result, NotAllowed):
-        await show_menu(update, w, _not_shopkeeper(w))
+        await show_menu(update, w, not_shopkeeper_text(w))
         return
     shelf = result.shelf
     head = w._("📋 <b>{store}</b>: {held} of {capacity} places in use.").format(

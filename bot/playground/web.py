@@ -14,6 +14,7 @@ Routes (besides the Bot API ones of :class:`FakeBotAPIServer`)::
                                          block, unblock)
     GET  /_playground/files/<file_path>  a photo or document the bot sent
     GET  /_playground/sample-manifest.csv  a manifest for the approved stores, to upload
+    GET  /_playground/sample-labels.jpg  a photo of labels of parcels expected at a store
 
 Everything runs on the emulator's event loop, so its state is touched from one thread.
 """
@@ -37,6 +38,7 @@ from .botapi import FakeBotAPI, FakeBotAPIServer, WaitTimeout
 from .botapi.core import JSON, BotMessage
 from .botapi.http import parse_body
 from .demo import approved_store_codes, manifest_csv
+from .labels import expected_at_first_store, labels_jpeg
 from .personas import FIRST_NEW_ID, PERSONAS, Persona, new_persona
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,12 @@ class PlaygroundServer(FakeBotAPIServer):
             return self._ok(self.act(args))
         if name.startswith("files/"):
             return self._file(name[len("files/"):])
+        if name == "sample-labels.jpg":
+            store, ids = expected_at_first_store(self.db_path)
+            if not ids:
+                return 404, "text/plain; charset=utf-8", (
+                    b"No parcel is expected at an approved store: load a manifest first.")
+            return 200, "image/jpeg", labels_jpeg(store, ids)
         if name == "sample-manifest.csv":
             codes = approved_store_codes(self.db_path)
             text = manifest_csv(codes, prefix=f"PG{int(time.time()) % 100000:05d}")

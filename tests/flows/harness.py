@@ -84,8 +84,8 @@ class Person:
     async def send_sticker(self) -> list[BotMessage]:
         return await self._act(self.fake.send_sticker())
 
-    async def send_photo(self) -> list[BotMessage]:
-        return await self._act(self.fake.send_photo())
+    async def send_photo(self, caption: str | None = None, **kwargs: Any) -> list[BotMessage]:
+        return await self._act(self.fake.send_photo(caption, **kwargs))
 
     def callback_answers(self) -> list[Any]:
         return self.fake.callback_answers()
@@ -152,7 +152,14 @@ class Harness:
         assert self.app is not None, "call start() first"
         self.api.drop_pending_updates()
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.settle()
         await self.drain()
+
+    async def settle(self) -> None:
+        """Wait for work an update started in the background (photos being decoded)."""
+        scanner = self.svc.extras.get("scanner") if self.app is not None else None
+        if scanner is not None:
+            await scanner.drain()
 
     async def drain(self) -> None:
         """Until the outbox has sent everything due now (notices, receipts, alerts)."""
@@ -167,6 +174,7 @@ class Harness:
         await asyncio.gather(
             *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
         )
+        await self.settle()
         await self.drain()
 
     def person_for(self, user_id: int) -> Person:

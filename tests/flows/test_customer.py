@@ -31,6 +31,8 @@ NOTICE = {"en": "📦 Your parcel {t} has arrived!", "hi": "📦 आपका �
 MINE = {"en": "Your parcels", "hi": "आपके पार्सल", "mr": "तुमचे पार्सल"}
 NEW_CODE = {"en": "🔑 New code · {t}", "hi": "🔑 नया कोड · {t}", "mr": "🔑 नवीन कोड · {t}"}
 EXTEND = {"en": "⏳ +3 days · {t}", "hi": "⏳ +3 दिन · {t}", "mr": "⏳ +3 दिवस · {t}"}
+QR_NEW = {"en": "🔳 New code as QR · {t}", "hi": "🔳 नया कोड QR में · {t}",
+          "mr": "🔳 नवीन कोड QR मध्ये · {t}"}
 NEW_CODE_SENT = {"en": "🔑 New pickup code for {t}. The old code no longer works.",
                  "hi": "🔑 {t} के लिए नया पिकअप कोड। पुराना कोड अब काम नहीं करेगा।",
                  "mr": "🔑 {t} साठी नवीन पिकअप कोड. जुना कोड आता चालणार नाही."}
@@ -179,7 +181,8 @@ async def test_new_code_voids_the_old_one(harness: Harness, lang: str) -> None:
     (mine,) = await priya.send("/myparcels")
     assert mine.text.startswith(MINE[lang])
     assert mine.button_texts() == [NEW_CODE[lang].format(t="TRK10000001"),
-                                   EXTEND[lang].format(t="TRK10000001")]
+                                   EXTEND[lang].format(t="TRK10000001"),
+                                   QR_NEW[lang].format(t="TRK10000001")]
     (sent,) = await priya.press(NEW_CODE[lang].format(t="TRK10000001"))
     assert sent.text.startswith(NEW_CODE_SENT[lang].format(t="TRK10000001"))
     new = pickup_code(sent)
@@ -207,7 +210,8 @@ async def test_extend_by_three_days_once(harness: Harness, lang: str) -> None:
     answer = priya.callback_answers()[-1]
     assert (answer.text, answer.show_alert) == (ONCE[lang], True)
     (again,) = await priya.send("/myparcels")
-    assert again.button_texts() == [NEW_CODE[lang].format(t="TRK10000001")]
+    assert again.button_texts() == [NEW_CODE[lang].format(t="TRK10000001"),
+                                    QR_NEW[lang].format(t="TRK10000001")]
     row = await parcel(harness.svc, "TRK10000001")
     assert (row["last_day"], row["extended"]) == ("2026-11-12", 1)
     assert [e for e, _ in await events(harness.svc, "TRK10000001")].count("extended") == 1

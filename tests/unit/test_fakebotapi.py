@@ -706,3 +706,16 @@ async def test_photo_is_stored_with_its_size_and_can_be_downloaded(env: Env) -> 
     assert again.photo[0].file_id == size.file_id
     with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
         await env.bot.send_photo(CHAT, "nope")
+
+
+async def test_photos_list_their_sizes_and_big_files_are_not_served(env: Env) -> None:
+    """A user's photo lists its sizes smallest first (as Telegram does), and each can be
+    fetched; getFile refuses a file over 20 MB, as Telegram does."""
+    update = env.user.send_photo(content=b"full", width=1280, height=960, thumbnail=b"thumb")
+    sizes = update["message"]["photo"]
+    assert [(s["width"], s["height"]) for s in sizes] == [(90, 90), (1280, 960)]
+    file = await env.bot.get_file(sizes[-1]["file_id"])
+    assert bytes(await file.download_as_bytearray()) == b"full"
+    big = env.user.send_document("big.jpg", b"\0" * (20 * 1024 * 1024 + 1), "image/jpeg")
+    with pytest.raises(BadRequest, match="(?i)file is too big"):
+        await env.bot.get_file(big["message"]["document"]["file_id"])

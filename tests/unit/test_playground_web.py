@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from bot.playground.botapi import FakeBotAPI, UploadedFile
 from bot.playground.demo import load_demo
 from bot.playground.personas import PERSONAS
 from bot.playground.web import PlaygroundServer
+from bot.scan.decode import read_codes
+from bot.services.label_scan import sort_codes
 from bot.services.manifest import ParsedManifest, parse_manifest
 
 ASHA = 901
@@ -215,3 +218,23 @@ async def test_blocking_the_bot_makes_its_messages_fail_until_unblocked(page: Pa
     await page.bot("sendMessage", chat_id=ASHA, text="Reminder")
     chat = (await page.chat())["chats"][str(ASHA)]
     assert chat["blocked"] is False and [m["text"] for m in chat["messages"]] == ["Reminder"]
+
+
+async def test_the_sample_photo_of_labels_reads_as_expected_parcels(
+        page: Page, tmp_path: Path) -> None:
+    settings = load_settings(bot_token=page.api.token, db_path=tmp_path / "playground.sqlite3",
+                             admin_ids=frozenset({900}))
+    await load_demo(settings)
+    answer = await page.client.get("/_playground/sample-labels.jpg")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/jpeg"
+    codes = read_codes(answer.content)
+    assert isinstance(codes, list)
+    found = sort_codes(codes)
+    conn = sqlite3.connect(tmp_path / "playground.sqlite3")
+    rows = conn.execute(
+        "SELECT tracking_id, store_id, status FROM parcels WHERE tracking_id IN "
+        "(SELECT value FROM json_each(?))", (json.dumps(found.ids),)).fetchall()
+    conn.close()
+    assert found.ids and len(rows) == len(found.ids)
+    assert {r[2] for r in rows} == {"expected"} and len({r[1] for r in rows}) == 1
+    assert found.other_codes == 1  # the product's EAN beside the labels

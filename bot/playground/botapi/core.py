@@ -34,6 +34,7 @@ DEFAULT_TOKEN = "123456789:AAFakeBotApiTokenForTests-0123456789"
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024  # getFile refuses bigger files
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_BUTTONS = 100
 MAX_CALLBACK_ANSWER_LENGTH = 200
@@ -671,18 +672,30 @@ class FakeUser:
         }
         return self.api._enqueue_user_message(self, {"sticker": sticker})
 
-    def send_photo(self, caption: str | None = None) -> JSON:
-        stored = self.api._store_file(
-            b"\xff\xd8\xff\xe0fakejpeg", None, "image/jpeg", folder="photos"
-        )
-        size = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": 90,
-            "height": 90,
-            "file_size": stored.file_size,
-        }
-        message: JSON = {"photo": [size]}
+    def send_photo(
+        self,
+        caption: str | None = None,
+        *,
+        content: bytes = b"\xff\xd8\xff\xe0fakejpeg",
+        width: int = 90,
+        height: int = 90,
+        thumbnail: bytes | None = None,
+    ) -> JSON:
+        """Send a photo. Like Telegram, ``photo`` lists the sizes smallest first: a
+        ``thumbnail`` (when given, 90 px) and then ``content`` at ``width`` x ``height``."""
+        sizes = []
+        for data, w, h in ([(thumbnail, 90, 90)] if thumbnail is not None else []) + [
+            (content, width, height)
+        ]:
+            stored = self.api._store_file(data, None, "image/jpeg", folder="photos")
+            sizes.append({
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": w,
+                "height": h,
+                "file_size": stored.file_size,
+            })
+        message: JSON = {"photo": sizes}
         if caption:
             message["caption"] = caption
         return self.api._enqueue_user_message(self, message)
@@ -1909,6 +1922,8 @@ class FakeBotAPI:
         stored = self._files.get(file_id)
         if stored is None:
             raise _bad_request("invalid file_id")
+        if stored.file_size > MAX_DOWNLOAD_SIZE:
+            raise _bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
