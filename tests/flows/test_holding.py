@@ -143,6 +143,14 @@ def plain(message) -> str:  # noqa: ANN001 - BotMessage
     return message.text or ""
 
 
+async def extend_hold(customer: Person, button: str) -> None:
+    """/myparcels, then the parcel's "+3 days" on that list (the arrival notice /myparcels
+    sends along has buttons of its own)."""
+    shown = await customer.send("/myparcels")
+    (listing,) = [m for m in shown if button in m.button_texts()]
+    await customer.press(button, message_id=listing.message_id)
+
+
 async def press_data(h: Harness, person: Person, data: str) -> None:
     """A press with arbitrary (old or forged) callback data on one of the bot's messages."""
     message = next(m for m in reversed(h.api.messages(person.id)) if m.callback_data())
@@ -180,9 +188,8 @@ async def test_extension_moves_the_reminder_without_repeating_it(h: Harness, lan
     await at(h, REMIND_AT)
     assert plain(s.customer.new()[0]).startswith(REMINDER_ONE[lang].format(tracking))
     # "+3 days" in /myparcels.
-    await s.customer.send("/myparcels")
     extend = {"en": "⏳ +3 days", "hi": "⏳ +3 दिन", "mr": "⏳ +3 दिवस"}[lang]
-    await s.customer.press(f"{extend} · {tracking}")
+    await extend_hold(s.customer, f"{extend} · {tracking}")
     await at(h, REMIND_AT + timedelta(hours=1))
     assert s.customer.new() == []                    # no second reminder for 9 Nov
     await at(h, EXPIRE_AT)                           # the old end: no expiry, but the
@@ -356,8 +363,7 @@ async def test_admin_history_shows_the_holding_events(h: Harness) -> None:
     admin = h.stranger(ADMIN_ID, first_name="Ravi")
     pid, tracking, _ = await arrived_parcel(h.svc, s.store_id)
     await at(h, REMIND_AT)
-    await s.customer.send("/myparcels")
-    await s.customer.press(f"⏳ +3 days · {tracking}")
+    await extend_hold(s.customer, f"⏳ +3 days · {tracking}")
     await at(h, EXPIRE_AT)                            # the reminder for the new last day
     await at(h, EXPIRE_AT + timedelta(days=3))
     await s.shop.send("/returns")
