@@ -31,7 +31,7 @@ async def send_with_retries(
     """Send ``text``; returns (message, "") or, when it could not be sent, (None, error).
 
     429 waits ``retry_after``; timeouts and 5xx back off and retry; 403 marks the user blocked.
-    A message that still fails is recorded in ``undelivered`` as ``record`` (default: the
+    A message that still fails is recorded (with the outbox failures) as ``record`` (default: the
     text itself; pass a redacted copy when the text holds a secret such as a pickup code).
     """
     error = ""

@@ -102,4 +102,4 @@ async def render_arrival_notice(ctx: outbox.RenderContext, payload: dict) -> out
     if notice is None:
         return None
     return outbox.OutMessage(render_notice(ctx.t, notice, notice.code),
-                          reply_markup=qr_markup(ctx.t, ctx.svc, notice.parcel_id, notice.code))
+                             reply_markup=qr_markup(ctx.t, ctx.svc, notice.parcel_id, notice.code))

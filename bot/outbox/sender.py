@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -197,42 +198,49 @@ class OutboxSender:
     # ------------------------------------------------------------------ dispatch
 
     async def _run(self) -> None:
+        """Dispatch from a buffer of due rows; read the table again only when the buffer runs
+        out, a new row was enqueued (it may be more urgent), or a back-off may have ended."""
+        buffer: deque[store.OutboxRow] = deque()
+        refill = True
         while not self._closing:
             self._wake.clear()
             waiters, self._idle_waiters = self._idle_waiters, []
-            started, more = 0, False
-            free = self.concurrency - len(self._busy)
-            if free > 0:
+            if store.take_enqueued_flag() or waiters:
+                refill = True
+            if refill or not buffer:
                 try:
-                    limit = len(self._busy) + free
+                    limit = len(self._busy) + max(2 * self.concurrency, 200)
                     rows = await store.due(self.svc.db, self.svc.clock.now(), limit)
                 except Exception:  # noqa: BLE001 - keep the sender alive
                     log.exception("outbox: could not read due messages; retrying in 2 s")
                     self._idle_waiters.extend(waiters)
                     await asyncio.sleep(2)
                     continue
-                more = len(rows) == limit
-                for row in rows:
-                    if started >= free:
-                        break
-                    if row.chat_id in self._busy:
-                        continue
-                    self._busy.add(row.chat_id)
-                    task = asyncio.get_running_loop().create_task(self._work(row))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
-                    started += 1
-            if not self._busy:
+                buffer = deque(r for r in rows if r.chat_id not in self._busy)
+                refill = False
+            started = 0
+            while buffer and len(self._busy) < self.concurrency:
+                row = buffer.popleft()
+                if row.chat_id in self._busy:
+                    continue  # that chat's row is on its way; its next one comes later
+                self._busy.add(row.chat_id)
+                task = asyncio.get_running_loop().create_task(self._work(row))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                started += 1
+            if not self._busy and not buffer:
                 for fut in waiters:
                     if not fut.done():
                         fut.set_result(None)
                 waiters = []
             self._idle_waiters.extend(waiters)
-            if started and more and len(self._busy) < self.concurrency:
-                continue
-            timeout = await self._until_next_due() if not started else None
-            with contextlib.suppress(TimeoutError):
+            timeout = None
+            if not self._busy and not buffer:
+                timeout = await self._until_next_due()
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                refill = True  # a back-off may have ended
 
     async def _until_next_due(self) -> float:
         try:
@@ -266,8 +274,7 @@ class OutboxSender:
         kind = REGISTRY.get(row.kind)
         if kind is None:
             return self._failure(row, Judgement(Verdict.FAILED, f"no renderer for {row.kind!r}"))
-        language, tg_language = await store.language_of(self.svc.db, row.chat_id)
-        t = translator(effective_language(language, tg_language))
+        t = translator(effective_language(row.language, row.tg_language))
         message = await kind.render(RenderContext(self.svc, row.chat_id, t, row.id), row.payload)
         if message is None:
             self.stats["dropped"] += 1

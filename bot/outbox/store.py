@@ -43,6 +43,19 @@ class OutboxRow:
     payload: dict[str, Any]
     priority: int
     attempts: int
+    language: str | None = None      # the recipient's, read with the row
+    tg_language: str | None = None
+
+
+_enqueued = False
+
+
+def take_enqueued_flag() -> bool:
+    """Whether :func:`enqueue` ran since the last call (the sender then reads the table again,
+    as a new row may be more urgent than those it holds)."""
+    global _enqueued
+    flag, _enqueued = _enqueued, False
+    return flag
 
 
 async def enqueue(
@@ -63,6 +76,8 @@ async def enqueue(
     pickup code). With ``dedupe_key``, a second pending message with the same key is not added
     (returns None). Returns the row id. The sender is woken when the transaction commits.
     """
+    global _enqueued
+    _enqueued = True
     cur = await conn.execute(
         """
         INSERT INTO outbox (chat_id, kind, payload, priority, dedupe_key, not_before, created_at)
@@ -114,7 +129,7 @@ async def enqueue_batch(
 
 def _row(r: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
-                     r["attempts"])
+                     r["attempts"], r["language"], r["tg_language"])
 
 
 async def due(db: Database, now: datetime, limit: int) -> list[OutboxRow]:
@@ -122,8 +137,9 @@ async def due(db: Database, now: datetime, limit: int) -> list[OutboxRow]:
     (one chat's messages go in the order they were written)."""
     rows = await db.fetchall(
         """
-        SELECT o.id, o.chat_id, o.kind, o.payload, o.priority, o.attempts
-        FROM outbox o
+        SELECT o.id, o.chat_id, o.kind, o.payload, o.priority, o.attempts,
+               u.language, u.tg_language
+        FROM outbox o LEFT JOIN users u ON u.user_id = o.chat_id  -- private chats: chat = user
         WHERE o.state = 'pending' AND o.not_before <= ?
           AND o.id = (SELECT MIN(p.id) FROM outbox p
                       WHERE p.chat_id = o.chat_id AND p.state = 'pending')
@@ -167,12 +183,6 @@ async def mark_user_blocked(conn: aiosqlite.Connection, chat_id: int, now: datet
         "UPDATE users SET blocked = 1, blocked_at = ? WHERE chat_id = ? AND blocked = 0",
         (to_db(now), chat_id),
     )
-
-
-async def language_of(db: Database, chat_id: int) -> tuple[str | None, str | None]:
-    row = await db.fetchone(
-        "SELECT language, tg_language FROM users WHERE chat_id = ?", (chat_id,))
-    return (row["language"], row["tg_language"]) if row is not None else (None, None)
 
 
 async def counts(db: Database) -> dict[str, int]:

@@ -153,17 +153,18 @@ class Harness:
         self.api.drop_pending_updates()
         await self.app.process_update(Update.de_json(update, self.app.bot))
         await self.settle()
-        await self.drain()
 
     async def settle(self) -> None:
-        """Wait for work an update started in the background (photos being decoded)."""
+        """Wait for work an update started in the background (photos being decoded), then
+        for the outbox to send everything due now (notices, receipts, alerts)."""
         scanner = self.svc.extras.get("scanner") if self.app is not None else None
         if scanner is not None:
             await scanner.drain()
+        await self.drain()
 
     async def drain(self) -> None:
         """Until the outbox has sent everything due now (notices, receipts, alerts)."""
-        sender = get_sender(self.svc)
+        sender = get_sender(self.svc) if self.app is not None else None
         if sender is not None:
             await sender.drain()
 
@@ -175,7 +176,6 @@ class Harness:
             *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
         )
         await self.settle()
-        await self.drain()
 
     def person_for(self, user_id: int) -> Person:
         return self._people[user_id]

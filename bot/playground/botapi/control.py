@@ -24,7 +24,7 @@ from .core import FakeBotAPI, WaitTimeout
 
 ACTIONS = frozenset(
     {"users_bulk", "configure", "stats", "delivery_report", "send_timeline", "wait_messages",
-     "clear_records"}
+     "clear_records", "send_times"}
 )
 
 
@@ -83,6 +83,7 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
             "delivered": api.delivered_count,
             "flood_violations": api.flood_violations,
             "flood_kinds": dict(kinds),
+            "flood_chats": dict(Counter(str(v.chat_id) for v in api.flood_violation_log)),
             "injected": dict(injected),
         }
     if name == "delivery_report":
@@ -108,6 +109,9 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
             "max_in_any_second": max_in_window(every),
             "refused_429": sum(1 for r in api.requests if r.status == 429),
         }
+    if name == "send_times":
+        return sorted(r.time for r in api.requests
+                      if r.method == "sendMessage" and r.status == 200)
     if name == "wait_messages":
         chat_id = int(args["chat_id"])
         try:
