@@ -14,7 +14,8 @@ MO     := $(PO:.po=.mo)
 LOCK     := requirements-dev.lock
 LOCK_RUN := requirements.lock
 # The lock is universal (any platform) for the oldest Python the project supports.
-UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+UV       := $(VENV)/bin/uv
+UV_COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
 .PHONY: run playground demo test test-unit test-flows test-e2e test-browser browser screenshots \
 	lint i18n extract update compile bench clean migrate lock upgrade
@@ -28,13 +29,20 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(PY) -m pip check
 	touch $(STAMP)
 
+# The locked uv, without installing the project: right after a dependency was added to
+# pyproject.toml the full install cannot pass `pip check` until the lock has it.
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' $(LOCK) > $(VENV)/uv.req
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/uv.req
+
 # Re-resolve after editing dependencies in pyproject.toml, keeping every other locked version.
-lock: $(STAMP)
+lock: | $(UV)
 	$(UV_COMPILE) --extra dev -o $(LOCK) pyproject.toml
 	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_RUN) pyproject.toml
 
 # Move every dependency to its newest release on purpose, then prove the suite still passes.
-upgrade: $(STAMP)
+upgrade: | $(UV)
 	$(UV_COMPILE) --upgrade --extra dev -o $(LOCK) pyproject.toml
 	$(UV_COMPILE) -c $(LOCK) -o $(LOCK_RUN) pyproject.toml
 	git --no-pager diff --stat -- $(LOCK) $(LOCK_RUN) || true
@@ -98,7 +106,7 @@ screenshots: compile browser
 	cp build/screenshots/*.png docs/screenshots/
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot tests benchmarks scripts
+	$(VENV)/bin/ruff check bot tests benchmarks scripts docker
 
 # Translators: `make i18n` after changing any user-visible string, then fill in the new
 # entries in locales/hi and locales/mr (see README, "Translating").

@@ -34,6 +34,7 @@ async def one_run() -> float:
             "KIRANA_API_BASE_URL": base_url,
             "KIRANA_API_FILE_URL": file_url,
             "KIRANA_DB_PATH": str(Path(tmp) / "kirana.sqlite3"),
+            "KIRANA_HEALTH_PORT": "0",
         }
         started = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(

@@ -11,8 +11,9 @@ process, flood rules on: 30 sendMessage per sliding second, 1 s per private chat
     .venv/bin/python -m benchmarks.wave bulk10k     # 10,000 queued notices, limit 1,000/s
     .venv/bin/python -m benchmarks.wave all
 
-The bot runs in this process (the real Application: polling, handlers, rate limiter, outbox
-sender, SQLite), the fake in another. Shopkeepers and the bystander act through the fake's
+The bot runs in this process as ``kirana-bot run`` runs it (``bot.inbox.runner.serve``: the
+durable inbox, chats handled concurrently, reply retries; handlers, rate limiter, outbox sender,
+SQLite), the fake in another. Shopkeepers and the bystander act through the fake's
 control endpoints like people would; their waiting time is measured from the moment their
 message is put in the fake's update queue to the moment the bot's answer is recorded. Rates
 are measured by the fake (its records, its clock).
@@ -41,6 +42,8 @@ from bot.app import build_application
 from bot.clock import SystemClock, to_db
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
+from bot.inbox import INBOX_KEY
+from bot.inbox.runner import serve
 from bot.outbox import store as outbox_store
 from bot.outbox.sender import get_sender
 from bot.services.context import Services
@@ -198,22 +201,23 @@ async def prepare_bulk(db_path: Path, fake: FakeProcess, count: int,
 
 
 async def start_app(settings: Settings):  # noqa: ANN201
+    """The bot as ``kirana-bot run`` runs it: polling through the inbox (bot/inbox/runner.py),
+    updates of different chats handled concurrently, each chat in order."""
     app = build_application(settings)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=10)
-    await app.start()
+    stop = asyncio.Event()
+    task = asyncio.get_running_loop().create_task(serve(app, settings, stop))
+    while INBOX_KEY not in app.bot_data:  # started: database open, outbox and inbox running
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    app.bot_data["_bench_stop"] = (stop, task)
     return app
 
 
 async def stop_app(app) -> None:  # noqa: ANN001
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)
+    stop, task = app.bot_data["_bench_stop"]
+    stop.set()
+    await task
 
 
 async def control(fake: FakeProcess, action: str, **args: Any) -> Any:

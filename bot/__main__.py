@@ -1,16 +1,19 @@
-"""Command line: ``kirana-bot run`` (polling), ``kirana-bot playground`` (the bot against a
-built-in Bot API, with a chat page), ``kirana-bot auto`` (``make run``: run with a token, else
-the playground), ``kirana-bot migrate``, ``kirana-bot import-manifest FILE.csv``."""
+"""Command line: ``kirana-bot run`` (polling, or ``--webhook``), ``kirana-bot playground`` (the bot
+against a built-in Bot API, with a chat page), ``kirana-bot auto`` (``make run``: run with a
+token, else the playground), ``kirana-bot migrate``, ``kirana-bot import-manifest FILE.csv``,
+``kirana-bot backup PATH``, ``kirana-bot restore PATH``, ``kirana-bot health``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from bot import logging_setup
 from bot.config import ConfigError, Settings, load_settings, token_given
+from bot.ops import cli as ops_cli
 
 log = logging.getLogger("bot")
 
@@ -23,21 +26,41 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(2) from None
 
 
-def run_bot(settings: Settings) -> None:
-    """Long-poll the Bot API at ``settings.api_base_url`` until stopped (Ctrl+C, SIGTERM)."""
-    logging_setup.configure(settings.log_level, settings.token)
-    from telegram import Update
-
+def run_bot(settings: Settings, *, webhook: bool = False,
+            stop: asyncio.Event | None = None) -> int:
+    """Run the bot (long polling, or the webhook) until stopped (Ctrl+C, SIGTERM)."""
+    logging_setup.configure(settings.log_level, settings.token, settings.log_format)
     from bot.app import build_application
+    from bot.inbox.runner import serve
+    from bot.ops.runlock import DatabaseInUse, RunLock
 
-    app = build_application(settings)
-    log.info("starting (polling %s)", settings.api_base_url.split("/bot")[0])
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    try:
+        lock = RunLock(settings.db_path, "run").acquire()
+    except DatabaseInUse as exc:
+        print(f"kirana-bot: not started: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = build_application(settings)
+        mode = "webhook" if webhook else "polling"
+        log.info("starting (%s, Bot API %s)", mode, settings.api_base_url.split("/bot")[0])
+        return asyncio.run(serve(app, settings, stop, webhook=webhook))
+    finally:
+        lock.release()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    run_bot(_settings())
-    return 0
+    # A SIGTERM while starting up is a graceful stop too (the runner then stops at once).
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    settings = _settings()
+    webhook = getattr(args, "webhook", False)
+    if webhook and not settings.webhook_url:
+        print("kirana-bot: configuration error:\nKIRANA_WEBHOOK_URL is not set: --webhook needs "
+              "the public https:// address Telegram sends updates to (README, Deploying).",
+              file=sys.stderr)
+        return 2
+    return run_bot(settings, webhook=webhook, stop=stop)
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
@@ -57,7 +80,7 @@ def cmd_auto(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
-    logging_setup.configure(settings.log_level, settings.token)
+    logging_setup.configure(settings.log_level, settings.token, settings.log_format)
     from bot.storage.db import Database
 
     async def go() -> list[str]:
@@ -77,7 +100,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_import_manifest(args: argparse.Namespace) -> int:
     settings = _settings()
-    logging_setup.configure(settings.log_level, settings.token)
+    logging_setup.configure(settings.log_level, settings.token, settings.log_format)
     from pathlib import Path
 
     from bot.manifest_cli import run_import
@@ -89,7 +112,10 @@ def cmd_import_manifest(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kirana-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="receive updates on KIRANA_WEBHOOK_URL instead of long polling")
+    run.set_defaults(func=cmd_run)
     for name, func, text in (
         ("playground", cmd_playground,
          "run the bot against a built-in Bot API, with a chat page in the browser"),
@@ -113,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--bot-username", metavar="NAME",
                           help="for --links; asked from the Bot API (getMe) when not given")
     manifest.set_defaults(func=cmd_import_manifest)
+    ops_cli.add_commands(sub)
     return parser
 
 

@@ -26,6 +26,7 @@ from bot.handlers import (
     applications,
     broadcast,
     customer,
+    deliveries,
     earnings,
     errors,
     manifest_upload,
@@ -42,12 +43,14 @@ from bot.handlers import (
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
+from bot.inbox.replies import ReplyingRateLimiter
 from bot.jobs import holding_sweep
+from bot.ops.update_log import LoggingApplication, instrument_handlers
 from bot.outbox.sender import EXTRAS_KEY as OUTBOX_KEY
 from bot.outbox.sender import OutboxSender
 from bot.outbox.sender import get_sender as get_outbox_sender
-from bot.ratelimit import RateLimiter
 from bot.services.context import Services
+from bot.storage import users as users_repo
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ FEATURES: list = [
     returns,
     broadcast,
     holding_sweep,
+    deliveries,
 ]
 
 
@@ -106,8 +110,14 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         db = await Database.open(settings.db_path)
-        svc = Services(settings=settings, db=db, clock=the_clock)
-        app.bot_data[SERVICES_KEY] = svc
+        svc = app.bot_data[SERVICES_KEY] = Services(settings=settings, db=db, clock=the_clock)
+        limiter = app.bot.rate_limiter
+        if isinstance(limiter, ReplyingRateLimiter):
+
+            async def record(chat_id: int, text: str, error: str) -> None:
+                await users_repo.record_undelivered(svc.db, chat_id, text, error, svc.clock.now())
+
+            limiter.record = record
         # The outbox sender first: features may enqueue messages at start-up.
         sender = OutboxSender(app.bot, svc, concurrency=settings.outbox_concurrency,
                               max_attempts=settings.outbox_max_attempts)
@@ -136,9 +146,12 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(RateLimiter(settings.rate_global_per_second, settings.rate_per_chat_seconds))
+        .rate_limiter(ReplyingRateLimiter(
+            settings.rate_global_per_second, settings.rate_per_chat_seconds,
+            retry_seconds=settings.reply_retry_seconds))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .application_class(LoggingApplication)
     )
     if request is not None:
         builder = builder.request(request)
@@ -146,4 +159,5 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
     register_handlers(app)
+    instrument_handlers(app)
     return app

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DB_PATH = Path("data/kirana.sqlite3")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -27,7 +33,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    db_path: Path = Path("data/kirana.sqlite3")
+    db_path: Path = DEFAULT_DB_PATH
     api_base_url: str = TELEGRAM_API_BASE_URL
     api_file_url: str | None = None
     timezone: str = "Asia/Kolkata"
@@ -37,6 +43,23 @@ class Settings(BaseSettings):
     summary_hour: int = Field(default=9, ge=0, le=23)
     fee_paise: int = Field(default=1000, ge=0, le=10_000_000)
     log_level: str = "INFO"
+    log_format: str = "plain"
+    # Production (docs in README, "Deploying"). Health: GET /healthz on this local address
+    # (port 0: any free port, written to the log). Webhook mode (`kirana-bot run --webhook`):
+    # Telegram posts to webhook_url (public, HTTPS); the bot listens on webhook_listen and
+    # webhook_port, behind a reverse proxy, at the URL's path, and refuses any request without
+    # the secret token (derived from the bot token when unset).
+    health_listen: str = "127.0.0.1"
+    health_port: int = Field(default=8088, ge=0, le=65535)
+    health_max_inbox_age_seconds: float = Field(default=120.0, ge=1, le=86400)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=0, le=65535)
+    webhook_secret: SecretStr | None = None
+    # On SIGTERM: how long the updates being handled may take to finish before they are cut
+    # (they are then handled again at the next start). Keep it below the supervisor's stop
+    # timeout (compose.yaml: stop_grace_period).
+    stop_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     # Key for the pickup-code hashes; derived from the bot token when unset. Set it in
     # production so that rotating the token does not void the codes of waiting parcels.
     code_secret: SecretStr | None = None
@@ -53,6 +76,14 @@ class Settings(BaseSettings):
     # chat), and how many failed tries of one message (5xx, timeouts) before it is recorded failed.
     outbox_concurrency: int = Field(default=16, ge=1, le=128)
     outbox_max_attempts: int = Field(default=6, ge=1, le=50)
+    # Updates handled at the same time (different chats; one chat's updates are always handled
+    # in order), and how long handled updates stay in the inbox (over Telegram's 24 h, so that
+    # an update delivered again is recognised).
+    update_concurrency: int = Field(default=16, ge=1, le=256)
+    inbox_keep_hours: int = Field(default=48, ge=25, le=24 * 30)
+    # How long a reply to the person being answered is retried on 5xx, timeouts and
+    # connection resets before it is recorded as undelivered.
+    reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)
     # TEST ONLY: the bot's clock runs this many seconds ahead of the machine's, so an
     # end-to-end test can cross a last day without waiting for it. Never set in production.
     clock_offset_seconds: float = Field(default=0.0, ge=0, le=400 * 86400)
@@ -113,6 +144,37 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in {"plain", "json"}:
+            raise ValueError("must be plain or json")
+        return fmt
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        url = urlsplit(value.strip())
+        local = url.hostname in {"localhost", "127.0.0.1", "::1"}
+        if not url.hostname or not (url.scheme == "https" or (url.scheme == "http" and local)):
+            raise ValueError(
+                "must be the public https:// address Telegram sends updates to, "
+                "e.g. https://bot.example.com/telegram"
+            )
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not _SECRET_TOKEN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return SecretStr(value.get_secret_value().strip())
+
     @model_validator(mode="after")
     def _derive_file_url(self) -> Settings:
         if not self.api_file_url:
@@ -131,8 +193,33 @@ class Settings(BaseSettings):
     def token(self) -> str:
         return self.bot_token.get_secret_value()
 
+    @property
+    def webhook_path(self) -> str:
+        """Where the webhook server listens: the path of the public URL (``/`` when none)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def webhook_secret_token(self) -> str:
+        """The ``X-Telegram-Bot-Api-Secret-Token`` Telegram must send: the configured one, or a
+        key derived from the bot token (64 hex characters)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        return hmac.new(self.token.encode(), b"kirana webhook secret", hashlib.sha256).hexdigest()
+
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids
+
+
+class ToolSettings(BaseSettings):
+    """What the operator's commands (backup, restore, health) read: no token needed."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KIRANA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    db_path: Path = DEFAULT_DB_PATH
+    health_listen: str = "127.0.0.1"
+    health_port: int = Field(default=8088, ge=0, le=65535)
 
 
 class ConfigError(Exception):

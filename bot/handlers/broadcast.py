@@ -22,7 +22,7 @@ from bot.domain import FlowState
 from bot.handlers import broadcast_views as views
 from bot.handlers import router
 from bot.handlers.callbacks import Callback, pack, parse, pattern
-from bot.handlers.context import SERVICES_KEY, Who, h, services, who
+from bot.handlers.context import SERVICES_KEY, Who, h_cut, services, who
 from bot.handlers.start import MENU_ACTIONS
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.i18n.formatting import format_datetime, format_number
@@ -299,6 +299,11 @@ async def _send_pressed(update: Update, context: Context, w: Who, state: FlowSta
     if not isinstance(result, service.Created):
         await query.answer(w._("This button has expired."))
         return
+    # The work first: the sender is woken before anything is said to Telegram, so a failed
+    # or slow answer to the button never leaves a broadcast created and not sent.
+    sender = get_sender(svc)
+    if sender is not None:
+        sender.wake()
     await query.answer(w._("Sending has started."))
     counts = Counts(blocked=result.skipped_blocked, left=result.total - result.skipped_blocked)
     await query.edit_message_text(
@@ -306,9 +311,6 @@ async def _send_pressed(update: Update, context: Context, w: Who, state: FlowSta
                             waits_for=result.waits_for),
         reply_markup=views.stop_keyboard(w.t, result.broadcast_id),
     )
-    sender = get_sender(svc)
-    if sender is not None:
-        sender.wake()
 
 
 async def _cancel_pressed(update: Update, context: Context, w: Who, state: FlowState,
@@ -337,10 +339,11 @@ async def _stop_pressed(update: Update, context: Context, w: Who, cb: Callback) 
     if result != service.StopResult.STOPPING:
         await query.answer(w._("This button has expired."))
         return
-    await query.answer(w._("Stopping. Messages already on their way will still arrive."))
+    # Halt the sender before anything else (a slow answer must not let notices keep going).
     sender = get_sender(svc)
     if sender is not None:
         sender.request_stop(broadcast_id)
+    await query.answer(w._("Stopping. Messages already on their way will still arrive."))
     summary = await service.summary(svc, broadcast_id)
     if summary is not None and summary.status == "stopping":
         try:
@@ -473,7 +476,7 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
             log.info("preview refused by Telegram: %s", exc.message)
             await _reply(update, w._(
                 "Telegram did not accept this text ({reason}). Please write the notice again."
-            ).format(reason=h(exc.message)))
+            ).format(reason=h_cut(exc.message)))
             state = await router.start_flow(context, w.user.user_id, FLOW, "text",
                                             {"draft": data["draft"], "texts": {}})
             await _ask_text(update, w, state)

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import outbox
 from bot.handlers.callbacks import pack
-from bot.handlers.context import h
+from bot.handlers.context import h_cut
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.i18n.formatting import format_number
 from bot.services.audiences import Audience, AudienceKind
@@ -29,7 +29,7 @@ def audience_label(t: Translator, audience: Audience | None) -> str:
     if audience.kind == AudienceKind.STORES:
         return t.gettext("All approved stores")
     if audience.kind == AudienceKind.CITY:
-        return t.gettext("Stores in {city}").format(city=h(audience.arg))
+        return t.gettext("Stores in {city}").format(city=h_cut(audience.arg))
     if audience.kind == AudienceKind.PIN:
         return t.gettext("Stores with a PIN code starting {prefix}").format(prefix=audience.arg)
     if audience.kind == AudienceKind.LANGUAGE:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 VERSION = "1"
 _SAFE = re.compile(r"^[A-Za-z0-9_\-.+@]*$")
+_NUMBER = re.compile(r"[0-9]{1,19}")  # ASCII digits only (str.isdigit also takes "²", "٣")
+MAX_INT = 2**63 - 1  # SQLite's INTEGER
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,13 @@ class Callback:
         return self.args[index] if index < len(self.args) else default
 
     def int_arg(self, index: int) -> int | None:
+        """The argument as an id, count or offset (0 up to SQLite's largest integer), else
+        None: forged or garbled data is a stale button, never an exception."""
         value = self.arg(index)
-        return int(value) if value.lstrip("-").isdigit() else None
+        if not _NUMBER.fullmatch(value):
+            return None
+        number = int(value)
+        return number if number <= MAX_INT else None
 
 
 def pack(feature: str, action: str, *args: object) -> str:

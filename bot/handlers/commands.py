@@ -47,6 +47,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("parcel", N_("Look up a parcel by tracking id"), frozenset({Role.ADMIN})),
     CommandSpec("broadcast", N_("Send a notice to stores or customers"), frozenset({Role.ADMIN})),
     CommandSpec("broadcasts", N_("Recent notices and their delivery"), frozenset({Role.ADMIN})),
+    CommandSpec("undelivered", N_("Messages to others that could not be delivered"),
+                frozenset({Role.ADMIN})),
 ]
 
 

@@ -57,3 +57,18 @@ async def who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who:
 def h(text: object) -> str:
     """Escape user-provided text for HTML messages (the bot's default parse mode)."""
     return html.escape(str(text), quote=False)
+
+
+ECHO_LIMIT = 100
+"""Characters of user-provided text placed in a reply: Telegram refuses a message over 4,096,
+and a file name or a CSV cell can be any length."""
+
+
+def h_cut(text: object, limit: int = ECHO_LIMIT) -> str:
+    """:func:`h` of ``text`` cut to ``limit`` characters (ending in "…" when cut).
+
+    Cut before escaping, so an entity such as ``&amp;`` is never split."""
+    value = str(text)
+    if len(value) > limit:
+        value = value[: max(1, limit - 1)].rstrip() + "…"
+    return h(value)

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.handlers import router, start
-from bot.handlers.context import Who, h, services, who
+from bot.handlers.context import Who, h_cut, services, who
 from bot.handlers.router import show_menu
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date, format_number
@@ -58,13 +58,13 @@ def render_rejected(t: Translator, rejected: RejectedFile) -> str:
                                "first line is: {header}").format(header=header),
         FileProblem.WRONG_ENCODING: _("The file is not in UTF-8 (the problem is on line "
                                       "{line}). Save it as “CSV UTF-8” and send it again.")
-        .format(line=h(rejected.detail or "1")),
+        .format(line=h_cut(rejected.detail or "1")),
         FileProblem.SEMICOLONS: _("The columns are separated by semicolons (;). Save the file "
                                   "with commas, as “CSV UTF-8 (comma delimited)”, and send it "
                                   "again."),
         FileProblem.MISSING_COLUMNS: _("The first line is missing the column(s) {columns}. It "
                                        "must be: {header}").format(
-            columns=h(rejected.detail.replace(",", ", ")), header=header),
+            columns=h_cut(rejected.detail.replace(",", ", ")), header=header),
         FileProblem.NO_ROWS: _("The file has a header line but no parcels."),
     }
     return "❌ " + texts[rejected.problem] + "\n" + _("Nothing was loaded.")
@@ -72,9 +72,9 @@ def render_rejected(t: Translator, rejected: RejectedFile) -> str:
 
 def render_row_error(t: Translator, error: RowError) -> str:
     _ = t.gettext
-    value = h(error.value)
+    value = h_cut(error.value)
     texts = {
-        RowProblem.MISSING_FIELD: _("{column} is empty").format(column=h(error.column)),
+        RowProblem.MISSING_FIELD: _("{column} is empty").format(column=h_cut(error.column)),
         RowProblem.BAD_TRACKING_ID: _("“{value}” is not a tracking id (8–30 letters, digits or "
                                       "-)").format(value=value),
         RowProblem.BAD_PHONE: _("“{value}” is not an Indian mobile number").format(value=value),
@@ -97,7 +97,7 @@ def render_report(t: Translator, report: ImportReport, *, errors_shown: int = ER
     lang = t.lang
     lines = [
         _("📄 Manifest <b>{file}</b>: {rows} rows").format(
-            file=h(report.file_name), rows=format_number(report.rows_total, lang)),
+            file=h_cut(report.file_name), rows=format_number(report.rows_total, lang)),
         _("✅ Loaded: {count}").format(count=format_number(report.loaded, lang)),
         _("⏭ Already loaded before, skipped: {count}").format(
             count=format_number(report.skipped, lang)),
@@ -158,7 +158,7 @@ async def on_document(update: Update, context: Context) -> None:
     if rejected is not None:
         await message.reply_text(render_rejected(w.t, rejected))
         return
-    progress = await message.reply_text(w._("⏳ Loading {file}…").format(file=h(file_name)))
+    progress = await message.reply_text(w._("⏳ Loading {file}…").format(file=h_cut(file_name)))
     try:
         telegram_file = await context.bot.get_file(document.file_id)
         data = bytes(await telegram_file.download_as_bytearray())

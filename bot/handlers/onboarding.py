@@ -427,8 +427,13 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
     result = await onboarding.handle(svc, w.user.user_id, input_of(message),
                                      message_id=message.message_id)
     if result.status is Status.DUPLICATE:
-        log.info("user %s: message %s was applied before; ignored",
-                 w.user.user_id, message.message_id)
+        # Handled again after a kill (the inbox replays what was not marked done): the
+        # answer was applied, its reply may never have gone out — ask the current question
+        # again. An older message than the last applied one got its reply long ago.
+        log.info("user %s: message %s was applied before", w.user.user_id, message.message_id)
+        draft = result.draft
+        if draft is not None and draft.last_message_id == message.message_id:
+            await ask(chat, w, draft)
         return
     if result.status is Status.NO_DRAFT:
         await users.leave_flow(svc, w.user.user_id)

@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain import FlowState
 from bot.handlers import start
-from bot.handlers.context import Who, h, services, who
+from bot.handlers.context import Who, h, h_cut, services, who
 from bot.handlers.parcel_texts import TRACKING_REASONS, event_label, status_label, tracking_hint
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
 from bot.i18n import Translator
@@ -78,7 +78,7 @@ async def _lookup(update: Update, context: Context, w: Who, text: str, *, in_flo
 
 def _details_text(details: dict, limit: int = 100) -> str:
     text = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
-    return h(text if len(text) <= limit else text[: limit - 1] + "…")
+    return h_cut(text, limit)
 
 
 def render_details(t: Translator, d: ParcelDetails, bot_username: str, tz) -> str:  # noqa: ANN001

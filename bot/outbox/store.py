@@ -196,3 +196,16 @@ async def undelivered_since(db: Database, since: datetime) -> int:
     return int(await db.fetchval(
         "SELECT COUNT(*) FROM outbox WHERE state IN ('failed', 'blocked') AND done_at >= ?",
         (to_db(since),)) or 0)
+
+
+async def waiting_count(db: Database) -> int:
+    """Messages not sent yet (due now or waiting out a back-off)."""
+    return int(await db.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") or 0)
+
+
+async def undelivered_by_state(db: Database, since: datetime) -> dict[str, int]:
+    """Messages that could not be delivered since ``since``: {"failed": n, "blocked": m}."""
+    rows = await db.fetchall(
+        "SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('failed', 'blocked') "
+        "AND done_at >= ? GROUP BY state", (to_db(since),))
+    return {r["state"]: int(r["n"]) for r in rows}

@@ -2,7 +2,7 @@
 emulator that runs in this process, with the chat page on http://127.0.0.1:8080.
 
 The emulator and the page run on their own event loop in a thread; the bot runs exactly as
-``kirana-bot run`` does (same ``build_application``, same ``run_polling``) and reaches the
+``kirana-bot run`` does (same ``build_application``, same inbox runner) and reaches the
 emulator over HTTP on loopback, like it reaches Telegram. Only the base URL, the token, the
 database (``data/playground.sqlite3``) and the admin list differ.
 """

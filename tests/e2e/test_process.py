@@ -34,7 +34,7 @@ class BotProcess:
 
 
 async def start_bot(api: FakeBotAPI, base_url: str, file_url: str, tmp_path: Path,
-                    **env: str) -> BotProcess:
+                    *args: str, **env: str) -> BotProcess:
     log_path = tmp_path / "bot.log"
     environ = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -43,11 +43,12 @@ async def start_bot(api: FakeBotAPI, base_url: str, file_url: str, tmp_path: Pat
         "KIRANA_API_FILE_URL": file_url,
         "KIRANA_DB_PATH": str(tmp_path / "kirana.sqlite3"),
         "KIRANA_ADMIN_IDS": "900",
+        "KIRANA_HEALTH_PORT": "0",  # any free port (tests run side by side); see the log
         **env,
     }
     log = log_path.open("wb")
     proc = await asyncio.create_subprocess_exec(
-        str(KIRANA_BOT), "run", env=environ, cwd=tmp_path, stdout=log, stderr=log
+        str(KIRANA_BOT), "run", *args, env=environ, cwd=tmp_path, stdout=log, stderr=log
     )
     return BotProcess(proc, log_path)
 

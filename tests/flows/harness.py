@@ -9,7 +9,7 @@
     admin_saw = h.person_for(900).new()              # what the admin got meanwhile
     await h.restart()                                # same database file, new Application
 
-Each action feeds one update to ``application.process_update`` and returns the bot messages
+Each action stores one update in the inbox, waits until its dispatcher handled it, and returns the bot messages
 this person got or saw edited since their last look. Time is a ManualClock (``h.clock``).
 """
 
@@ -27,6 +27,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.i18n import LANGUAGE_NAMES
+from bot.inbox import INBOX_KEY, Inbox, Sealer, current_chat
 from bot.outbox.sender import get_sender
 from bot.playground.botapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 from bot.services.context import Services
@@ -114,6 +115,7 @@ class Harness:
             **settings,
         )
         self.app: Application | None = None
+        self.inbox: Inbox | None = None
         self._people: dict[int, Person] = {}
 
     @property
@@ -132,10 +134,19 @@ class Harness:
         assert self.app.post_init is not None
         await self.app.post_init(self.app)
         await self.app.start()
+        # Updates go the way they go in production: stored in the inbox, handled by its
+        # dispatcher (which marks each one done and tells the reply rules whose chat it is).
+        self.inbox = Inbox(self.app, self.svc.db, self.clock, Sealer.for_settings(self.settings),
+                           concurrency=4)
+        self.app.bot_data[INBOX_KEY] = self.inbox
+        await self.inbox.start(poll=False)
 
     async def stop(self) -> None:
         if self.app is None:
             return
+        if self.inbox is not None:
+            await self.inbox.stop()
+            self.inbox = None
         app, self.app = self.app, None
         if app.running:
             await app.stop()
@@ -150,8 +161,12 @@ class Harness:
 
     async def feed(self, update: dict[str, Any]) -> None:
         assert self.app is not None, "call start() first"
+        assert self.inbox is not None
         self.api.drop_pending_updates()
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        # An update stored before (Telegram delivering it again) is ignored by the inbox, as
+        # in production; use replay() for "handled again after a kill before its done-mark".
+        if await self.inbox.accept([update]):
+            await self.inbox.dispatcher.wait_idle()
         await self.settle()
 
     async def settle(self) -> None:
@@ -168,13 +183,29 @@ class Harness:
         if sender is not None:
             await sender.drain()
 
+    async def replay(self, update: dict[str, Any]) -> None:
+        """Handle ``update`` again, as the next start-up does after a kill mid-update."""
+        assert self.app is not None
+        parsed = Update.de_json(update, self.app.bot)
+        token = current_chat.set(parsed.effective_chat.id if parsed.effective_chat else None)
+        try:
+            await self.app.process_update(parsed)
+        finally:
+            current_chat.reset(token)
+        await self.settle()
+
     async def feed_concurrently(self, updates: list[dict[str, Any]]) -> None:
         """Process several updates at the same time (double taps, two devices)."""
         assert self.app is not None
         self.api.drop_pending_updates()
-        await asyncio.gather(
-            *(self.app.process_update(Update.de_json(u, self.app.bot)) for u in updates)
-        )
+        app = self.app
+
+        async def one(raw: dict[str, Any]) -> None:
+            update = Update.de_json(raw, app.bot)
+            current_chat.set(update.effective_chat.id if update.effective_chat else None)
+            await app.process_update(update)
+
+        await asyncio.gather(*(one(u) for u in updates))
         await self.settle()
 
     def person_for(self, user_id: int) -> Person:

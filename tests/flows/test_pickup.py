@@ -352,8 +352,8 @@ async def test_not_you_alerts_the_admins_once(harness: Harness, lang: str) -> No
     assert f"Customer: Priya Sharma, {PHONE}" in alert.text
     assert "Store: Sharma Kirana (KS-" in alert.text and "Ramesh Sharma" in alert.text
     assert "Handed over: 2 Nov 2026, 10:00 am" in alert.text
-    # The same update delivered again: answered, nothing new.
-    await harness.feed(update)
+    # The same update handled again (a kill before its done-mark): answered, nothing new.
+    await harness.replay(update)
     # Telegram refuses a second answer to the same query; what the bot tried to say counts.
     assert harness.api.requests_for("answerCallbackQuery")[-1].params["text"] == {
         "en": "You have already told us. Our team will contact you.",
@@ -471,7 +471,7 @@ async def test_the_same_update_delivered_twice_hands_over_once(harness: Harness)
     update = c.shop.fake.press("✅ Handed over")
     await harness.feed(update)
     c.shop.new()
-    await harness.feed(update)
+    await harness.replay(update)  # handled again after a kill before its done-mark
     # Telegram refuses a second answer to the same query; what the bot tried to say counts.
     assert harness.api.requests_for("answerCallbackQuery")[-1].params["text"] == ALREADY["en"]
     assert c.shop.new() == []  # no apology, no second edit

@@ -153,7 +153,7 @@ async def test_the_same_button_update_delivered_twice_gets_no_apology(harness: H
     update = asha.fake.press("📦 Collect a parcel")
     await harness.feed(update)
     asha.new()
-    await harness.feed(update)  # Telegram re-delivers; answering it again is refused
+    await harness.replay(update)  # handled again after a kill; a second answer is refused
     assert not any("went wrong" in (m.text or "") for m in asha.new())
 
 

@@ -96,13 +96,6 @@ _DEFAULT_DESCRIPTIONS = {
 }
 
 
-class SimulatedReset(Exception):
-    """The connection is dropped without an answer (see :meth:`FakeBotAPI.set_network_faults`).
-
-    The HTTP server aborts the connection; :class:`FakeRequest` raises PTB's ``NetworkError``.
-    """
-
-
 class TelegramAPIError(Exception):
     """An error answer: ``{"ok": false, "error_code", "description", "parameters"?}``."""
 
@@ -286,6 +279,23 @@ class _FaultRule:
     retry_after: int | None
     remaining: int
     chat_id: int | None
+
+
+@dataclass(slots=True)
+class _TransportRule:
+    """A hang (``seconds`` or until ``until`` is set) or a connection reset."""
+
+    method: str
+    remaining: int
+    chat_id: int | None
+    seconds: float | None = None
+    until: asyncio.Event | None = None
+    reset: bool = False
+
+
+class ConnectionReset(Exception):  # noqa: N818 - named for what the client sees
+    """The fake drops the connection without an answer (raised out of ``call``)."""
+
 
 
 @dataclass(slots=True)
@@ -608,6 +618,11 @@ class FakeUser:
         """
         return self.api._press(self, button, message_id)
 
+    def press_forged(self, data: str, *, message_id: int | None = None) -> JSON:
+        """Send ``data`` as if it were the callback data of a button of the newest bot message
+        with an inline keyboard (or of ``message_id``): what a modified client can do."""
+        return self.api._press(self, button="", message_id=message_id, forged=data)
+
     def share_contact(
         self,
         phone_number: str = "+919800000001",
@@ -831,6 +846,7 @@ class FakeBotAPI:
 
         # faults
         self._fault_rules: list[_FaultRule] = []
+        self._transport_rules: list[_TransportRule] = []
         self._rng = random.Random(0)
         self._p429 = self._p403 = self._p5xx = 0.0
         self._fault_retry_after = 1
@@ -889,6 +905,8 @@ class FakeBotAPI:
             self._check_token(token)
             if entry is None:
                 raise TelegramAPIError(404, "Not Found")
+            if self._transport_rules:
+                await self._apply_transport_rules(key, normalized)
             self._apply_fail_rules(key, normalized)
             if key == "getupdates":
                 result: Any = await self._get_updates(normalized)
@@ -990,7 +1008,9 @@ class FakeBotAPI:
         message.update(content)
         return self._enqueue({"message": message})
 
-    def _press(self, user: FakeUser, button: str, message_id: int | None) -> JSON:
+    def _press(
+        self, user: FakeUser, button: str, message_id: int | None, forged: str | None = None
+    ) -> JSON:
         chat_id = user.user_id
         if message_id is not None:
             target = self._by_id.get((chat_id, message_id))
@@ -1005,6 +1025,9 @@ class FakeBotAPI:
                 )
             target = keyboards[-1]
         buttons = target.buttons()
+        if forged is not None:
+            buttons = [{"text": "forged", "callback_data": forged}]
+            button = forged
         chosen = next((b for b in buttons if b.get("callback_data") == button), None)
         if chosen is None:
             chosen = next((b for b in buttons if b.get("text") == button), None)
@@ -1193,6 +1216,56 @@ class FakeBotAPI:
             _FaultRule(method.lower(), error_code, description, retry_after, count, chat_id)
         )
 
+    def hang_next(
+        self,
+        method: str,
+        seconds: float | None = None,
+        *,
+        until: asyncio.Event | None = None,
+        count: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` ("*" = any) wait ``seconds`` (or until
+        ``until`` is set) before they are handled; the client may time out meanwhile."""
+        self._transport_rules.append(
+            _TransportRule(method.lower(), count, chat_id, seconds=seconds, until=until))
+
+    def reset_next(self, method: str, *, count: int = 1, chat_id: int | None = None) -> None:
+        """Make the next ``count`` calls of ``method`` end with the connection dropped, before
+        anything is done (the client sees a network error and does not know the outcome)."""
+        self._transport_rules.append(_TransportRule(method.lower(), count, chat_id, reset=True))
+
+    @property
+    def network_faults_on(self) -> bool:
+        """Random hangs or resets are switched on (:meth:`set_network_faults`)."""
+        return bool(self._p_hang or self._p_reset)
+
+    @property
+    def hangs_pending(self) -> bool:
+        return any(not r.reset for r in self._transport_rules)
+
+    async def _apply_transport_rules(self, key: str, params: dict[str, Any]) -> None:
+        chat_id = _as_int(params.get("chat_id"))
+        for rule in list(self._transport_rules):
+            if rule.method not in (key, "*"):
+                continue
+            if rule.chat_id is not None and rule.chat_id != chat_id:
+                continue
+            rule.remaining -= 1
+            if rule.remaining <= 0:
+                self._transport_rules.remove(rule)
+            name = self._dispatch[key][0] if key in self._dispatch else key
+            if rule.reset:
+                self.injected_faults.append(
+                    InjectedFault(self.clock(), name, chat_id, 0, "connection reset"))
+                raise ConnectionReset(name)
+            self.injected_faults.append(InjectedFault(self.clock(), name, chat_id, 0, "hang"))
+            if rule.until is not None:
+                await rule.until.wait()
+            elif rule.seconds is not None:
+                await asyncio.sleep(rule.seconds)
+            return
+
     def set_fault_rates(
         self,
         p429: float = 0.0,
@@ -1230,7 +1303,7 @@ class FakeBotAPI:
         chat_id = _as_int(params.get("chat_id"))
         if r < self._p_reset:
             self.injected_faults.append(InjectedFault(self.clock(), name, chat_id, 0, "reset"))
-            raise SimulatedReset()
+            raise ConnectionReset(name)
         if r < self._p_reset + self._p_hang:
             self.injected_faults.append(InjectedFault(self.clock(), name, chat_id, 0, "hang"))
             await asyncio.sleep(self._hang_seconds)
@@ -1260,6 +1333,7 @@ class FakeBotAPI:
     def clear_faults(self) -> None:
         """Drop fail_next rules, random fault rates, network faults and flood control."""
         self._fault_rules.clear()
+        self._transport_rules.clear()
         self.set_fault_rates()
         self.set_network_faults()
         self.flood_control(enabled=False)

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import control
-from .core import JSON, FakeBotAPI, SimulatedReset, UploadedFile
+from .core import JSON, ConnectionReset, FakeBotAPI, UploadedFile
 
 _REASONS = {
     100: "Continue",
@@ -201,15 +201,15 @@ class FakeBotAPIServer:
                 try:
                     status, content_type, payload = await self._route(
                         verb, target, headers, body)
-                except SimulatedReset:
+                except ConnectionReset:
                     writer.transport.abort()  # no answer: the client sees a reset
                     break
                 writer.write(self._response(status, payload, content_type, keep_alive=keep_alive))
                 await writer.drain()
                 if not keep_alive:
                     break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, ConnectionReset):
+            pass  # ConnectionReset: the connection is closed without an answer
         except asyncio.CancelledError:
             # Only stop() cancels connection tasks.  Python 3.11's stream callback calls
             # task.exception() and would log a cancelled task, so end normally.
@@ -263,8 +263,8 @@ class FakeBotAPIServer:
             except ValueError as exc:
                 answer = {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
                 return 400, _JSON_TYPE, _dumps(answer)
-            status, answer = await self.api.call(token, method, params)
-            return status, _JSON_TYPE, _dumps(answer)
+            status, answer = await self.api.call(token, method, params)  # may raise
+            return status, _JSON_TYPE, _dumps(answer)                     # ConnectionReset
         if self.control and path.startswith("/_control/"):
             name = path[len("/_control/") :]
             if name in control.ACTIONS:

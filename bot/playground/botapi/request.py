@@ -24,7 +24,7 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from .core import FakeBotAPI, SimulatedReset, UploadedFile
+from .core import ConnectionReset, FakeBotAPI, UploadedFile
 
 _METHOD_PATH = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)/?$")
 _FILE_PATH = re.compile(r"/file/bot([^/]+)/(.+)$")
@@ -99,18 +99,22 @@ class FakeRequest(BaseRequest):
 
         timeout = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
         call = self._api.call(token, api_method, params)
-        if api_method.lower() == "getupdates" and timeout is not None:
-            try:
-                status, answer = await asyncio.wait_for(call, timeout)
-            except TimeoutError as exc:
-                raise TimedOut from exc
-        else:
-            # Like a real client: stop waiting after the read timeout, while the server goes on
-            # with the request (a hang may still deliver the message).
-            try:
-                status, answer = await asyncio.wait_for(asyncio.shield(call), timeout)
-            except TimeoutError as exc:
-                raise TimedOut from exc
-            except SimulatedReset as exc:
-                raise NetworkError("Connection reset by peer (fake)") from exc
+        try:
+            if timeout is not None and (
+                    api_method.lower() == "getupdates" or self._api.hangs_pending):
+                try:
+                    status, answer = await asyncio.wait_for(call, timeout)
+                except TimeoutError as exc:
+                    raise TimedOut from exc
+            elif timeout is not None and self._api.network_faults_on:
+                # Random hangs (set_network_faults): like a real client, stop waiting after the
+                # read timeout while the server goes on (a hung request may still deliver).
+                try:
+                    status, answer = await asyncio.wait_for(asyncio.shield(call), timeout)
+                except TimeoutError as exc:
+                    raise TimedOut from exc
+            else:
+                status, answer = await call
+        except ConnectionReset as exc:
+            raise NetworkError("httpx.RemoteProtocolError: Server disconnected") from exc
         return status, json.dumps(answer, ensure_ascii=False).encode("utf-8")

@@ -34,3 +34,7 @@ INSERT INTO outbox (chat_id, kind, payload, priority, not_before, attempts, stat
 SELECT chat_id, 'text', json_object('text', text), 0, at, 1, 'failed', error, at, at
 FROM undelivered;
 DROP TABLE undelivered;
+-- The replies that could not be sent, under their old name (read-only): rows of kind 'text'.
+CREATE VIEW undelivered AS
+SELECT id, chat_id, payload ->> '$.text' AS text, error, done_at AS at
+FROM outbox WHERE kind = 'text' AND state = 'failed';
