@@ -16,6 +16,10 @@ RUN python -m venv --without-pip /opt/venv \
     && pip --python /opt/venv/bin/python install --require-hashes --no-deps \
         -r /tmp/requirements.lock \
     && pip --python /opt/venv/bin/python check
+# FriBiDi here too: docker/check_image.py proves Pillow can shape the chart's Devanagari labels.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libfribidi0 \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY docker/ ./docker/
 COPY bot/ ./bot/

@@ -1,7 +1,8 @@
 """Command line: ``kirana-bot run`` (polling, or ``--webhook``), ``kirana-bot playground`` (the bot
 against a built-in Bot API, with a chat page), ``kirana-bot auto`` (``make run``: run with a
 token, else the playground), ``kirana-bot migrate``, ``kirana-bot import-manifest FILE.csv``,
-``kirana-bot backup PATH``, ``kirana-bot restore PATH``, ``kirana-bot health``."""
+``kirana-bot payouts 2026-11``, ``kirana-bot backup PATH``, ``kirana-bot restore PATH``,
+``kirana-bot health``."""
 
 from __future__ import annotations
 
@@ -109,6 +110,16 @@ def cmd_import_manifest(args: argparse.Namespace) -> int:
                       bot_username=args.bot_username)
 
 
+def cmd_payouts(args: argparse.Namespace) -> int:
+    settings = _settings()
+    logging_setup.configure(settings.log_level, settings.token)
+    from pathlib import Path
+
+    from bot.payouts_cli import run_payouts
+
+    return run_payouts(settings, args.month, out_dir=Path(args.out), paid=args.paid)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kirana-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -139,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--bot-username", metavar="NAME",
                           help="for --links; asked from the Bot API (getMe) when not given")
     manifest.set_defaults(func=cmd_import_manifest)
+    pay = sub.add_parser("payouts", help="a month's payouts to stores as CSV files")
+    pay.add_argument("month", help="YYYY-MM, e.g. 2026-11")
+    pay.add_argument("--out", default=".", metavar="DIR", help="where to write the CSV files")
+    pay.add_argument("--paid", action="store_true", help="also mark the month paid (once)")
+    pay.set_defaults(func=cmd_payouts)
     ops_cli.add_commands(sub)
     return parser
 

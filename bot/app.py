@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
+    admin_stats,
     applications,
     broadcast,
     customer,
@@ -32,6 +33,7 @@ from bot.handlers import (
     manifest_upload,
     onboarding,
     parcel_admin,
+    payouts,
     pickup,
     receive,
     returns,
@@ -39,6 +41,7 @@ from bot.handlers import (
     scan,
     show_qr,
     start,
+    stores_admin,
 )
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
@@ -73,6 +76,9 @@ FEATURES: list = [
     earnings,
     returns,
     broadcast,
+    admin_stats,
+    stores_admin,
+    payouts,
     holding_sweep,
     deliveries,
 ]
