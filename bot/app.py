@@ -43,6 +43,7 @@ from bot.handlers import (
     start,
     stores_admin,
 )
+from bot.handlers.bot_profile import set_descriptions
 from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
@@ -130,6 +131,7 @@ def build_application(
         svc.extras[OUTBOX_KEY] = sender
         await sender.start()
         await set_default_commands(app.bot)
+        await set_descriptions(app.bot)
         for feature in FEATURES:
             if hasattr(feature, "on_startup"):
                 await feature.on_startup(app)

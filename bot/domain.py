@@ -11,7 +11,11 @@ class Role(StrEnum):
     NEWCOMER = "newcomer"      # has not chosen what they came for / nothing linked yet
     CUSTOMER = "customer"      # linked their mobile number
     SHOPKEEPER = "shopkeeper"  # owns an approved store
+    APPLICANT = "applicant"    # has a store application waiting for a decision
     ADMIN = "admin"            # listed in KIRANA_ADMIN_IDS
+
+
+_BY_POWER = (Role.ADMIN, Role.SHOPKEEPER, Role.APPLICANT, Role.CUSTOMER)
 
 
 @dataclass(frozen=True)
@@ -28,12 +32,12 @@ class UserProfile:
     def menu_roles(self) -> tuple[Role, ...]:
         """Every role the user has, most powerful first; a shopkeeper who is also an admin or
         a customer sees the menus and commands of each."""
-        held = tuple(r for r in (Role.ADMIN, Role.SHOPKEEPER, Role.CUSTOMER) if r in self.roles)
+        held = tuple(r for r in _BY_POWER if r in self.roles)
         return held or (Role.NEWCOMER,)
 
     @property
     def main_role(self) -> Role:
-        for role in (Role.ADMIN, Role.SHOPKEEPER, Role.CUSTOMER):
+        for role in _BY_POWER:
             if role in self.roles:
                 return role
         return Role.NEWCOMER

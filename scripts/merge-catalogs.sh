@@ -7,10 +7,14 @@ cd "$(git rev-parse --show-toplevel)"
 tmp=$(mktemp -d)
 for lang in en hi mr; do
   po=locales/$lang/LC_MESSAGES/messages.po
+  # A catalog git merged by itself has no stages: keep its merged text.
+  if [ -z "$(git ls-files -u -- "$po")" ]; then continue; fi
   git show ":2:$po" > "$tmp/ours.po"
   git show ":3:$po" > "$tmp/theirs.po"
   msgcat --use-first -o "$po" "$tmp/ours.po" "$tmp/theirs.po"
 done
-git show ":2:locales/messages.pot" > locales/messages.pot
+if [ -n "$(git ls-files -u -- locales/messages.pot)" ]; then
+  git show ":2:locales/messages.pot" > locales/messages.pot
+fi
 rm -rf "$tmp"
 make update compile >/dev/null

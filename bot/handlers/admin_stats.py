@@ -98,11 +98,11 @@ def stats_text(t: Translator, s: stats_service.Stats, tz) -> str:  # noqa: ANN00
                         "{count} stores nearly full ({percent}%+)", s.stores_near).format(
             count=format_number(s.stores_near, lang), percent=stats_service.NEAR_PERCENT)))
     for shelf in s.fullest:
-        lines.append(_("   {code} {shop}: {held} of {capacity} places").format(
+        lines.append(_("   {code} {shop}: places in use {held}/{capacity}").format(
             code=h(shelf.code), shop=h(shelf.name), held=format_number(shelf.held, lang),
             capacity=format_number(shelf.capacity, lang)))
-    lines.append(_("📨 <b>Messages to others:</b> {waiting} waiting to be sent · "
-                   "{failed} not delivered in the last 7 days").format(
+    lines.append(_("📨 <b>Messages to others:</b> waiting to be sent: {waiting} · "
+                   "not delivered in the last 7 days: {failed}").format(
         waiting=format_number(s.messages_waiting, lang),
         failed=format_number(s.undelivered, lang)))
     return "\n".join(lines)

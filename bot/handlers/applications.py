@@ -24,7 +24,7 @@ from bot.handlers.context import SERVICES_KEY, Who, h, services, who
 from bot.handlers.delivery import deliver
 from bot.handlers.menus import menu_markup
 from bot.handlers.notices import maps_line
-from bot.handlers.router import Flow, show_menu
+from bot.handlers.router import Flow, answer_unknown, show_menu
 from bot.handlers.store_views import detail_lines
 from bot.i18n import Translator, translator
 from bot.i18n.formatting import format_datetime
@@ -154,8 +154,9 @@ async def render_owner_outcome(
 
 
 async def set_owner_commands(bot: Bot, svc: Services, store: Store) -> None:
-    """On approval the shopkeeper's command menu gains the store commands (not a message)."""
-    if store.status != "approved":
+    """After the decision the shopkeeper's command menu follows (not a message): approved, the
+    store commands; rejected, /register again (it was hidden while the application waited)."""
+    if store.status not in ("approved", "rejected"):
         return
     profile = await users.profile(svc, store.owner_user_id)
     if profile is None:
@@ -225,8 +226,8 @@ async def button_pressed(update: Update, context: Context) -> None:
         decision = await approval.ask_reject(svc, w.user.user_id, store_id)
     card_id = query.message.message_id if query.message is not None else None
 
-    if decision.outcome is Outcome.NOT_ADMIN:
-        await query.answer(w._("Only admins can do that."), show_alert=True)
+    if decision.outcome is Outcome.NOT_ADMIN:  # forged: a stale button, nothing to learn
+        await query.answer(w._("This button has expired."))
         return
     if decision.outcome is Outcome.NOT_FOUND:
         await query.answer(w._("This button has expired."))
@@ -296,6 +297,7 @@ async def on_reason(update: Update, context: Context, w: Who, state: FlowState) 
         await show_menu(update, w, already_decided_text(w.t, store, decision.decider_name))
         return
     await show_decision_on_cards(context.bot, svc, decision, (w.user.chat_id, card_id))
+    await set_owner_commands(context.bot, svc, store)  # /register is theirs again
     await show_menu(update, w, w._(
         "❌ Application #{number} rejected. We told the shopkeeper."
     ).format(number=store.id))  # the shopkeeper's message was queued with the decision
@@ -305,8 +307,8 @@ async def list_pending(update: Update, context: Context, w: Who) -> None:
     """/applications and the admin menu's button: every application waiting, oldest first."""
     svc = services(context)
     listing = await approval.pending(svc, w.user.user_id)
-    if listing is None:
-        await show_menu(update, w, w._("Only admins can do that."))
+    if listing is None:  # the same answer as an unknown command: nothing to learn from it
+        await answer_unknown(update, w)
         return
     if listing.total == 0:
         await show_menu(update, w, w._("No applications are waiting for a decision."))
@@ -315,8 +317,10 @@ async def list_pending(update: Update, context: Context, w: Who) -> None:
     assert chat is not None
     header = w._("Applications waiting for a decision: {count}").format(count=listing.total)
     if listing.total > len(listing.shown):
-        header += "\n" + w._("Showing the oldest {shown}; decide these to see the next ones."
-                             ).format(shown=len(listing.shown))
+        header += "\n" + w.t.ngettext(
+            "Showing the oldest {shown}; decide it to see the next ones.",
+            "Showing the oldest {shown}; decide these to see the next ones.",
+            len(listing.shown)).format(shown=len(listing.shown))
     await chat.send_message(header)
     for store in listing.shown:
         applicant = await _first_name(svc, store.owner_user_id)

@@ -51,8 +51,7 @@ async def broadcast_command(update: Update, context: Context) -> None:
 
 async def begin(update: Update, context: Context, w: Who) -> None:
     if not service.may_broadcast(services(context), w.user.user_id):
-        await router.show_menu(
-            update, w, w._("I do not know that command. Send /help to see what I can do."))
+        await router.answer_unknown(update, w)
         return
     state = await router.start_flow(
         context, w.user.user_id, FLOW, "text", {"draft": service.new_draft_token(), "texts": {}})
@@ -68,8 +67,7 @@ async def show_recent(update: Update, context: Context, w: Who) -> None:
     svc = services(context)
     found = await service.recent(svc, w.user.user_id)
     if isinstance(found, service.Refusal):
-        await router.show_menu(
-            update, w, w._("I do not know that command. Send /help to see what I can do."))
+        await router.answer_unknown(update, w)
         return
     chat = update.effective_chat
     assert chat is not None
@@ -467,7 +465,10 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
     for lang in LANGUAGES:
         if not counted.by_language.get(lang):
             continue
-        head = w._("👁 <i>Preview: what {count} {language} readers will get</i>").format(
+        head = w.t.ngettext(
+            "👁 <i>Preview: what {count} {language} reader will get</i>",
+            "👁 <i>Preview: what {count} {language} readers will get</i>",
+            counted.by_language[lang]).format(
             count=format_number(counted.by_language[lang], w.lang),
             language=LANGUAGE_NAMES[lang])
         try:
@@ -499,7 +500,8 @@ async def _preview(update: Update, context: Context, w: Who, state: FlowState,
             count=format_number(counted.blocked, w.lang)))
     draft = data["draft"]
     rows = [
-        _button(w._("✅ Send to {total}").format(total=format_number(counted.total, w.lang)),
+        _button(w.t.ngettext("✅ Send to {total} person", "✅ Send to {total} people",
+                             counted.total).format(total=format_number(counted.total, w.lang)),
                 "send", draft),
         _button(w._("👥 Change the audience"), "aud", draft),
         _button(w._("✖ Cancel"), "cancel", draft),

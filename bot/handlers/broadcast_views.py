@@ -51,9 +51,10 @@ def counts_text(t: Translator, counts: Counts, *, final: bool) -> str:
     if counts.cancelled:
         lines.append(t.gettext("Not sent (stopped): {count}").format(count=n(counts.cancelled)))
     if counts.unknown:
-        lines.append(t.gettext(
-            "Unknown: {count} (the bot restarted while sending these; they were not sent again)"
-        ).format(count=n(counts.unknown)))
+        lines.append(t.ngettext(
+            "Unknown: {count} (the bot restarted while sending it; it was not sent again)",
+            "Unknown: {count} (the bot restarted while sending these; they were not sent again)",
+            counts.unknown).format(count=n(counts.unknown)))
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ class CommandSpec:
     name: str
     description: str  # marked with N_, translated when shown
     roles: frozenset[Role]
+    not_for: frozenset[Role] = frozenset()  # hidden when the user also holds one of these
 
 
 # Order is the order users see. Features add their commands here.
@@ -39,9 +40,10 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("mystore", N_("Your store's details and store code"),
                 frozenset({Role.SHOPKEEPER})),
     CommandSpec("myparcels", N_("My parcels and pickup codes"),
-                frozenset({Role.NEWCOMER, Role.CUSTOMER})),
+                frozenset({Role.NEWCOMER, Role.CUSTOMER, Role.APPLICANT})),
     CommandSpec("register", N_("Register your shop as a partner store"),
-                frozenset({Role.NEWCOMER, Role.CUSTOMER})),
+                frozenset({Role.NEWCOMER, Role.CUSTOMER}),
+                not_for=frozenset({Role.APPLICANT, Role.SHOPKEEPER})),
     CommandSpec("applications", N_("Store applications waiting for a decision"),
                 frozenset({Role.ADMIN})),
     CommandSpec("parcel", N_("Look up a parcel by tracking id"), frozenset({Role.ADMIN})),
@@ -62,7 +64,7 @@ def as_roles(roles: Roles) -> tuple[Role, ...]:
 def commands_for(roles: Roles) -> list[CommandSpec]:
     """The commands of any of ``roles``, in COMMANDS order."""
     held = set(as_roles(roles))
-    return [c for c in COMMANDS if held & c.roles]
+    return [c for c in COMMANDS if held & c.roles and not held & c.not_for]
 
 
 def bot_commands(role: Roles, lang: str) -> list[BotCommand]:

@@ -34,7 +34,7 @@ from bot.handlers.notices import (
 from bot.handlers.parcel_texts import status_label
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
 from bot.handlers.show_qr import new_code_button
-from bot.i18n.formatting import format_date
+from bot.i18n.formatting import format_weekday_date
 from bot.services import customers, users
 from bot.services import notices as notices_service
 from bot.services.customers import Extended, LinkProblem, MyParcel, NewCode, ParcelProblem
@@ -169,16 +169,24 @@ def _parcel_buttons(w: Who, items: list[MyParcel]) -> InlineKeyboardMarkup | Non
     for item in items:
         if item.parcel.status is not ParcelStatus.ARRIVED:
             continue
+        # Two buttons share a row on a phone: the id's last 4 characters (as on the parcel
+        # screen at the counter) fit where a full 30-character id was cut off.
+        tail = button_tail(item.parcel.tracking_id)
         row = [InlineKeyboardButton(
-            w._("🔑 New code · {tracking}").format(tracking=item.parcel.tracking_id),
+            w._("🔑 New code · {tracking}").format(tracking=tail),
             callback_data=pack(FEATURE, "code", item.parcel.id))]
         if item.can_extend:
             row.append(InlineKeyboardButton(
-                w._("⏳ +3 days · {tracking}").format(tracking=item.parcel.tracking_id),
+                w._("⏳ +3 days · {tracking}").format(tracking=tail),
                 callback_data=pack(FEATURE, "ext", item.parcel.id)))
         rows.append(row)
-        rows.append([new_code_button(w.t, item.parcel.id, item.parcel.tracking_id)])
+        rows.append([new_code_button(w.t, item.parcel.id, tail)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def button_tail(tracking_id: str) -> str:
+    """``TRK10000001`` → ``…0001``: short enough for half a phone's width."""
+    return "…" + tracking_id[-4:]
 
 
 async def show_my_parcels(
@@ -230,7 +238,7 @@ async def on_button(update: Update, context: Context) -> None:
             await query.answer()
             await _send(update, w._("⏳ Done: <b>{tracking}</b> will wait for you until {date}.")
                         .format(tracking=h(extended.parcel.tracking_id),
-                                date=format_date(extended.parcel.last_day, w.lang)))
+                                date=format_weekday_date(extended.parcel.last_day, w.lang)))
             return
         result = extended
     answers = {

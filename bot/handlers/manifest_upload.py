@@ -13,7 +13,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.handlers import router, start
 from bot.handlers.context import Who, h_cut, services, who
-from bot.handlers.router import show_menu
+from bot.handlers.router import answer_unknown
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date, format_number
 from bot.services import manifest_import
@@ -96,7 +96,8 @@ def render_report(t: Translator, report: ImportReport, *, errors_shown: int = ER
     _ = t.gettext
     lang = t.lang
     lines = [
-        _("📄 Manifest <b>{file}</b>: {rows} rows").format(
+        t.ngettext("📄 Manifest <b>{file}</b>: {rows} row", "📄 Manifest <b>{file}</b>: {rows} rows",
+                   report.rows_total).format(
             file=h_cut(report.file_name), rows=format_number(report.rows_total, lang)),
         _("✅ Loaded: {count}").format(count=format_number(report.loaded, lang)),
         _("⏭ Already loaded before, skipped: {count}").format(
@@ -114,8 +115,12 @@ def render_report(t: Translator, report: ImportReport, *, errors_shown: int = ER
         if len(report.errors) > errors_shown:
             lines.append(_("and {count} more").format(
                 count=format_number(len(report.errors) - errors_shown, lang)))
-        lines.append(_("The other rows were loaded. Fix these rows and send the file again: "
-                       "rows already loaded are skipped."))
+        if report.loaded:
+            lines.append(_("The other rows were loaded. Fix these rows and send the file again: "
+                           "rows already loaded are skipped."))
+        else:
+            lines.append(_("Fix these rows and send the file again: rows already loaded are "
+                           "skipped."))
     return "\n".join(lines)
 
 
@@ -187,7 +192,7 @@ async def on_document(update: Update, context: Context) -> None:
 async def manifest_action(update: Update, context: Context, w: Who) -> None:
     """Admin menu: how to load a manifest."""
     if not services(context).settings.is_admin(w.user.user_id):
-        await show_menu(update, w, w._("This is for admins only."))
+        await answer_unknown(update, w)
         return
     chat = update.effective_chat
     assert chat is not None

@@ -27,6 +27,10 @@ MENU: dict[Role, list[MenuEntry]] = {
     Role.CUSTOMER: [
         MenuEntry(N_("📦 Collect a parcel"), "collect"),
     ],
+    Role.APPLICANT: [  # "store" shows the application's state while it waits
+        MenuEntry(N_("📝 My application"), "store"),
+        MenuEntry(N_("📦 Collect a parcel"), "collect"),
+    ],
     Role.SHOPKEEPER: [
         MenuEntry(N_("📥 Receive parcels"), "receive"),
         MenuEntry(N_("📷 Scan labels"), "scan"),
@@ -48,6 +52,8 @@ MENU: dict[Role, list[MenuEntry]] = {
 MENU_TITLES = {
     Role.NEWCOMER: N_("What brings you here?"),
     Role.CUSTOMER: N_("What would you like to do?"),
+    Role.APPLICANT: N_("Your store application is waiting for an admin's decision. "
+                       "What would you like to do meanwhile?"),
     Role.SHOPKEEPER: N_("Store menu. What would you like to do?"),
     Role.ADMIN: N_("Admin menu. What would you like to do?"),
 }

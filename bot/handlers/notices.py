@@ -16,8 +16,9 @@ from bot import outbox
 from bot.handlers.callbacks import pack
 from bot.handlers.context import h
 from bot.handlers.delivery import send_with_retries
+from bot.handlers.store_views import hours_range
 from bot.i18n import Translator
-from bot.i18n.formatting import format_date
+from bot.i18n.formatting import format_weekday_date
 from bot.services import code_qr
 from bot.services import notices as notices_service
 from bot.services.codes import code_key
@@ -40,7 +41,7 @@ async def send_secret(
 def store_hours(t: Translator, store: StoreInfo) -> str:
     if store.all_day:
         return t.gettext("open 24 hours")
-    return f"{store.opens_at}–{store.closes_at}"
+    return hours_range(t.lang, store.opens_at, store.closes_at)
 
 
 def store_block(t: Translator, store: StoreInfo) -> str:
@@ -56,7 +57,7 @@ def code_line(t: Translator, code: str) -> str:
 
 def last_day_line(t: Translator, last_day: date) -> str:
     return t.gettext("📅 Last day to collect: <b>{date}</b>").format(
-        date=format_date(last_day, t.lang))
+        date=format_weekday_date(last_day, t.lang))
 
 
 def maps_line(t: Translator, latitude: float, longitude: float) -> str:

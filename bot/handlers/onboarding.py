@@ -29,13 +29,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.domain import FlowState
 from bot.handlers import router, start
 from bot.handlers.callbacks import pack, parse, pattern
+from bot.handlers.commands import set_chat_commands
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.router import Flow, show_menu
 from bot.handlers.store_views import (
+    FIELD_ICONS,
     FIELD_LABELS,
     detail_lines,
     format_hours,
     format_mobile,
+    hours_range,
     my_store_text,
 )
 from bot.i18n import LANGUAGES, N_, translator
@@ -78,7 +81,9 @@ KEEP = N_("✔️ Keep the current answer")
 SHARE_NUMBER = N_("📱 Share my number")
 SEND_LOCATION = N_("📍 Send location")
 ALL_DAY = N_("🕛 Open 24 hours")
-HOURS_PRESETS = (("09:00–21:00", "08:00–22:00"), ("10:00–20:00", "07:00–23:00"))
+# Common hours, shown as the shop says them ("सकाळी 9 ते रात्री 9"); the hours parser reads
+# the button's text back like anything typed.
+HOURS_PRESETS = (("09:00", "21:00"), ("08:00", "22:00"), ("10:00", "20:00"), ("07:00", "23:00"))
 CAPACITY_PRESETS = ("10", "20", "50")
 
 QUESTION_TEXT: dict[Step, str] = {
@@ -173,6 +178,9 @@ REASONS: dict[object, str] = {
     (Step.HOURS, HoursError.BAD_TIME): N_(
         "That time does not exist: hours go from 0 to 24 and minutes from 00 to 59, "
         "e.g. <code>9:30-21:30</code>."),
+    (Step.HOURS, HoursError.SPLIT_SHIFT): N_(
+        "I can keep one opening and one closing time a day. Send when the shop opens first "
+        "and closes last, e.g. <code>9-21</code>."),
     (Step.HOURS, HoursError.CLOSE_BEFORE_OPEN): N_(
         "The closing time must be after the opening time on the same day, "
         "e.g. <code>9-21</code>. A shop that never closes: tap <b>{all_day}</b>."),
@@ -250,7 +258,7 @@ def question_keyboard(w: Who, draft: Draft) -> ReplyKeyboardMarkup | ReplyKeyboa
         rows.append([KeyboardButton(w._(SEND_LOCATION), request_location=True)])
         rows.append([w._(SKIP)])
     elif step is Step.HOURS:
-        rows.extend([list(row) for row in HOURS_PRESETS])
+        rows.extend([hours_range(w.lang, opens, closes)] for opens, closes in HOURS_PRESETS)
         rows.append([w._(ALL_DAY)])
     elif step is Step.CAPACITY:
         rows.append(list(CAPACITY_PRESETS))
@@ -263,6 +271,13 @@ def question_keyboard(w: Who, draft: Draft) -> ReplyKeyboardMarkup | ReplyKeyboa
     if not rows:
         return ReplyKeyboardRemove()
     return ReplyKeyboardMarkup(rows, resize_keyboard=True)
+
+
+def morning_reading(lang: str, hours: dict[str, str]) -> str:
+    """The other way to read hours whose close was taken as pm ("8-10" → 8 am – 10 am), said
+    with its day periods, so that typing it back is read exactly so."""
+    close_hour = int(hours["closes"][:2]) - 12
+    return hours_range(lang, hours["opens"], f"{close_hour:02d}{hours['closes'][2:]}")
 
 
 def current_answer(w: Who, draft: Draft) -> str | None:
@@ -347,9 +362,13 @@ async def offer_resume(chat: Chat, w: Who, draft: Draft, tz: tzinfo) -> None:
 
 
 def intro_text(w: Who) -> str:
-    return w._("Let's register your shop as a partner store: {total} short questions. "
-               "Every answer is saved as you go. ⬅️ Back returns to the previous question, "
-               "/cancel stops.").format(total=len(QUESTIONS))
+    return w.t.ngettext(
+        "Let's register your shop as a partner store: {total} short question. "
+        "Every answer is saved as you go. ⬅️ Back returns to the previous question, "
+        "/cancel stops.",
+        "Let's register your shop as a partner store: {total} short questions. "
+        "Every answer is saved as you go. ⬅️ Back returns to the previous question, "
+        "/cancel stops.", len(QUESTIONS)).format(total=len(QUESTIONS))
 
 
 # ----------------------------------------------------------------------------- entry
@@ -424,8 +443,8 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
     chat = update.effective_chat
     assert message is not None and chat is not None
     svc = services(context)
-    result = await onboarding.handle(svc, w.user.user_id, input_of(message),
-                                     message_id=message.message_id)
+    inp = input_of(message)
+    result = await onboarding.handle(svc, w.user.user_id, inp, message_id=message.message_id)
     if result.status is Status.DUPLICATE:
         # Handled again after a kill (the inbox replays what was not marked done): the
         # answer was applied, its reply may never have gone out — ask the current question
@@ -446,6 +465,18 @@ async def on_input(update: Update, context: Context, w: Who, state: FlowState) -
         await offer_resume(chat, w, draft, svc.settings.tz)
     elif result.status is Status.INVALID:
         await ask(chat, w, draft, "⚠️ " + reason_text(w, Step(draft.step), result.reason))
+    elif result.answered is Step.HOURS and isinstance(inp, TextInput):
+        # Typed hours are read by a documented rule ("8-10" is 8 am to 10 pm): show what was
+        # kept, so a misreading is seen at once and fixed with ⬅️ Back.
+        hours = draft.answers[Step.HOURS]
+        said = format_hours(w.t, hours["opens"], hours["closes"])
+        if hours.get("read_as_pm"):
+            echo = w._("🕘 I read the opening hours as <b>{hours}</b>. Not right? Tap "
+                       "<b>{back}</b> and write, for example, <code>{example}</code>.").format(
+                hours=said, back=w._(BACK), example=morning_reading(w.lang, hours))
+        else:
+            echo = f"{FIELD_ICONS[Step.HOURS]} {w._(FIELD_LABELS[Step.HOURS])}: <b>{said}</b>"
+        await ask(chat, w, draft, echo)
     else:
         await ask(chat, w, draft)
 
@@ -529,6 +560,11 @@ async def button_pressed(update: Update, context: Context) -> None:
                 "You cannot send a second application."
             ).format(shop=h(store.details.shop_name)))
             return
+        # From now on the menu and commands show the waiting application, not "register".
+        profile = await users.profile(svc, uid)
+        if profile is not None:
+            w = Who(profile, w.t)
+            await set_chat_commands(context.bot, profile.chat_id, profile.menu_roles, w.lang)
         await show_menu(update, w, w._(
             "✅ Application sent! An admin will check <b>{shop}</b>, and we will message you "
             "here as soon as it is decided."

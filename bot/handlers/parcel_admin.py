@@ -9,7 +9,8 @@ from bot.domain import FlowState
 from bot.handlers import start
 from bot.handlers.context import Who, h, h_cut, services, who
 from bot.handlers.parcel_texts import TRACKING_REASONS, event_label, status_label, tracking_hint
-from bot.handlers.router import Flow, register_flow, show_menu, start_flow
+from bot.handlers.router import Flow, answer_unknown, register_flow, show_menu, start_flow
+from bot.handlers.store_views import format_mobile
 from bot.i18n import Translator
 from bot.i18n.formatting import format_date, format_datetime
 from bot.services import parcel_admin, users
@@ -26,8 +27,7 @@ async def parcel_command(update: Update, context: Context) -> None:
     w = await who(update, context)
     if not services(context).settings.is_admin(w.user.user_id):
         # Admin commands do nothing for others: the same answer as an unknown command.
-        await show_menu(update, w, w._("I do not know that command. Send /help to see what I "
-                                       "can do."))
+        await answer_unknown(update, w)
         return
     if context.args:
         await _lookup(update, context, w, " ".join(context.args), in_flow=False)
@@ -88,7 +88,8 @@ def render_details(t: Translator, d: ParcelDetails, bot_username: str, tz) -> st
         _("📦 <b>{tracking}</b> — {status}").format(
             tracking=h(p.tracking_id), status=status_label(t, p.status)),
         _("🏪 Store: {store} ({code})").format(store=h(s.name), code=h(s.code)),
-        _("👤 Customer: {name}, {mobile}").format(name=h(p.name or "—"), mobile=h(p.phone)),
+        _("👤 Customer: {name}, {mobile}").format(
+            name=h(p.name or "—"), mobile=h(format_mobile(p.phone))),
     ]
     if p.arrived_at:
         lines.append(_("📥 Arrived: {when}").format(when=format_datetime(p.arrived_at, t.lang, tz)))
@@ -115,7 +116,7 @@ def render_details(t: Translator, d: ParcelDetails, bot_username: str, tz) -> st
 
 async def find_action(update: Update, context: Context, w: Who) -> None:
     if not services(context).settings.is_admin(w.user.user_id):
-        await show_menu(update, w, w._("This is for admins only."))
+        await answer_unknown(update, w)
         return
     await ask_tracking(update, context, w)
 

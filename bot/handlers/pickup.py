@@ -21,6 +21,7 @@ from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
 from bot.handlers.start import MENU_ACTIONS
+from bot.handlers.store_views import format_mobile
 from bot.i18n import Translator
 from bot.i18n.formatting import format_datetime, format_money, format_number, format_time
 from bot.services import lockout, pickup, users
@@ -57,14 +58,27 @@ def locked_text(t: Translator, svc: Services, locked: pickup.Locked) -> str:
 
 def store_line(t: Translator, store: Store) -> str:
     return t.gettext("Store: {shop} ({code}) · {owner}, {mobile}").format(
-        shop=h(store.name), code=h(store.code), owner=h(store.owner_name), mobile=store.mobile
+        shop=h(store.name), code=h(store.code), owner=h(store.owner_name),
+        mobile=format_mobile(store.mobile),
     )
 
 
 def customer_line(t: Translator, parcel: Parcel) -> str:
     return t.gettext("Customer: {name}, {phone}").format(
-        name=h(parcel.customer_name) if parcel.customer_name else "—", phone=parcel.customer_phone
+        name=h(parcel.customer_name) if parcel.customer_name else "—",
+        phone=format_mobile(parcel.customer_phone),
     )
+
+
+def waited_text(t: Translator, days: int, *, short: bool = False) -> str:
+    """How long a parcel has waited: "arrived today", never "for 0 days"."""
+    if days <= 0:
+        return t.gettext("arrived today") if short else t.gettext("Arrived at your shop today")
+    if short:
+        return t.ngettext("{days} day at your shop", "{days} days at your shop", days).format(
+            days=format_number(days, t.lang))
+    return t.ngettext("At your shop for {days} day", "At your shop for {days} days", days).format(
+        days=format_number(days, t.lang))
 
 
 def parcel_screen(t: Translator, found: pickup.Found) -> str:
@@ -76,14 +90,12 @@ def parcel_screen(t: Translator, found: pickup.Found) -> str:
     if p.customer_name:
         lines.append(t.gettext("Customer: {name}").format(name=h(p.customer_name)))
     lines.append(t.gettext("Mobile number ending in: {last4}").format(last4=p.mobile_last4))
-    lines.append(t.gettext("Days at your shop: {days}").format(days=format_number(found.days,
-                                                                                   t.lang)))
+    lines.append(waited_text(t, found.days))
     if found.others:
         lines += ["", t.gettext("This customer has more parcels waiting here:")]
         for other, days in found.others:
-            lines.append(t.gettext("• {tracking} (days at your shop: {days})").format(
-                tracking=f"<code>{h(other.masked_tracking)}</code>",
-                days=format_number(days, t.lang)))
+            waited = waited_text(t, days, short=True)
+            lines.append(f"• <code>{h(other.masked_tracking)}</code> ({waited})")
     lines += ["", t.gettext("Check the name and mobile number with the customer. Handed over?")]
     return "\n".join(lines)
 
@@ -175,8 +187,11 @@ async def render_lock_alert(ctx: outbox.RenderContext, payload: dict) -> outbox.
     return outbox.OutMessage("\n".join([
         t.gettext("🔒 <b>Code entry locked</b>"),
         store_line(t, pickup.Store.from_payload(payload["store"])),
-        t.gettext("{count} wrong pickup codes within {minutes} minutes. Code entry at this "
-                  "store is locked until {time}.").format(
+        t.ngettext(
+            "Wrong pickup codes within {minutes} minute: {count}. Code entry at this store "
+            "is locked until {time}.",
+            "Wrong pickup codes within {minutes} minutes: {count}. Code entry at this store "
+            "is locked until {time}.", int(lockout.WINDOW.total_seconds() // 60)).format(
             count=format_number(lockout.MAX_WRONG_CODES, t.lang),
             minutes=format_number(int(lockout.WINDOW.total_seconds() // 60), t.lang),
             time=format_datetime(from_db(payload["until"]), t.lang, svc.settings.tz)),
@@ -267,9 +282,11 @@ async def check_code(update: Update, context: Context, w: Who, text: str) -> Non
         reply = w._("❌ No parcel with this code here.\n"
                     "Check the code with the customer and type it again, or send /cancel.")
         if result.tries_left <= 2:
-            reply += "\n\n" + w._(
+            reply += "\n\n" + w.t.ngettext(
+                "Careful: wrong codes left before code entry is locked for {minutes} minute: "
+                "{count}.",
                 "Careful: wrong codes left before code entry is locked for {minutes} minutes: "
-                "{count}.").format(
+                "{count}.", int(lockout.LOCK_FOR.total_seconds() // 60)).format(
                 count=format_number(result.tries_left, w.lang),
                 minutes=format_number(int(lockout.LOCK_FOR.total_seconds() // 60), w.lang))
         await chat.send_message(reply)

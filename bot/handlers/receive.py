@@ -63,7 +63,7 @@ def not_shopkeeper_text(w: Who) -> str:
 
 def _full_text(w: Who, shelf: Shelf) -> str:
     return w._(
-        "🚫 Your shelf is full: {held} of {capacity} places are in use. Hand over or return "
+        "🚫 Your shelf is full. Places in use: {held}/{capacity}. Hand over or return "
         "parcels before you receive more."
     ).format(held=format_number(shelf.held, w.lang), capacity=format_number(shelf.store.capacity,
                                                                             w.lang))
@@ -93,7 +93,7 @@ async def begin(update: Update, context: Context, w: Who) -> None:
     await _send(update, "\n\n".join([
         w._("📥 Send the tracking ids of the parcels the courier brought, one per line. "
             "Capital or small letters are both fine.\nExample:\nABC12345\nXYZ98765"),
-        w._("Free places on your shelf: {free} of {capacity}.").format(
+        w._("Free places on your shelf: {free}/{capacity}.").format(
             free=format_number(current.free, w.lang),
             capacity=format_number(current.store.capacity, w.lang)),
         w._("📷 Or send a photo of the labels: I read their barcodes and QR codes."),
@@ -179,14 +179,17 @@ def render_report(t: Translator, report: ReceiveReport, *, told: int) -> str:
     if arrived:
         parts.append(_("✅ Arrived ({count}): {ids}").format(
             count=len(arrived), ids=id_list(t, arrived)))
-        parts.append(_("📨 Customers told now: {told} of {count}. The others will be told as "
-                       "soon as they open the bot.").format(told=told, count=len(arrived))
+        parts.append(t.ngettext(
+            "📨 Customers told now: {told}/{count}. The other one will be told as soon as they "
+            "open the bot.",
+            "📨 Customers told now: {told}/{count}. The others will be told as soon as they "
+            "open the bot.", len(arrived) - told).format(told=told, count=len(arrived))
                      if told < len(arrived) else
                      _("📨 Every customer has been told, with their pickup code."))
     full = report.ids(Outcome.STORE_FULL)
     if full:
-        parts.append(_("🚫 Not accepted, your shelf is full ({held} of {capacity} places in "
-                       "use): {ids}. Hand over or return parcels first.").format(
+        parts.append(_("🚫 Not accepted, your shelf is full (places in use: {held}/{capacity}): "
+                       "{ids}. Hand over or return parcels first.").format(
             held=format_number(report.held, t.lang),
             capacity=format_number(report.store.capacity, t.lang), ids=id_list(t, full)))
     already = report.ids(Outcome.ALREADY_ARRIVED)
@@ -209,8 +212,10 @@ def render_report(t: Translator, report: ReceiveReport, *, told: int) -> str:
     if report.bad_lines:
         parts.append(_bad_lines_text(t, report))
     if report.too_many:
-        parts.append(_("Only the first {limit} ids were read. Send the other {count} in another "
-                       "message.").format(limit=arrival.MAX_IDS_PER_MESSAGE, count=report.too_many))
+        parts.append(t.ngettext(
+            "Only the first {limit} ids were read. Send the other {count} id in another message.",
+            "Only the first {limit} ids were read. Send the other {count} ids in another message.",
+            report.too_many).format(limit=arrival.MAX_IDS_PER_MESSAGE, count=report.too_many))
     return "\n\n".join(parts)
 
 
@@ -444,7 +449,7 @@ async def show_waiting(update: Update, context: Context, w: Who, offset: int = 0
         await show_menu(update, w, not_shopkeeper_text(w))
         return
     shelf = result.shelf
-    head = w._("📋 <b>{store}</b>: {held} of {capacity} places in use.").format(
+    head = w._("📋 <b>{store}</b> — places in use: {held}/{capacity}.").format(
         store=h(shelf.store.name), held=format_number(shelf.held, w.lang),
         capacity=format_number(shelf.store.capacity, w.lang))
     if not result.parcels:

@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 from bot.domain import FlowState
 from bot.handlers.context import Who, services, who
 from bot.handlers.menus import menu_markup, menu_title
+from bot.i18n import N_
 from bot.services import users
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,18 @@ async def route_message(update: Update, context: Context) -> None:
     )
 
 
+UNKNOWN_COMMAND = N_("I do not know that command. Send /help to see what I can do.")
+
+
 async def unknown_command(update: Update, context: Context) -> None:
     w = await who(update, context)
-    await show_menu(update, w, w._("I do not know that command. Send /help to see what I can do."))
+    await answer_unknown(update, w)
+
+
+async def answer_unknown(update: Update, w: Who) -> None:
+    """The answer to a command we do not know, and to every admin command from a non-admin:
+    the same words, so nobody learns which admin commands exist."""
+    await show_menu(update, w, w._(UNKNOWN_COMMAND))
 
 
 async def stale_button(update: Update, context: Context) -> None:

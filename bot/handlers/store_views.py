@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from bot.handlers.context import h
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, formatting
 from bot.services.onboarding import Step, all_day
 from bot.storage.stores import Store, StoreDetails
 
@@ -38,10 +40,22 @@ def format_mobile(e164: str) -> str:
     return e164
 
 
+def hours_range(lang: str, opens_at: str, closes_at: str) -> str:
+    """Stored ``HH:MM`` hours (``24:00`` = midnight) as the shop says them.
+
+    ``("09:00", "21:00")`` → mr ``सकाळी 9 ते रात्री 9``.
+    """
+    return formatting.format_hours(_wall_clock(opens_at), _wall_clock(closes_at), lang)
+
+
+def _wall_clock(hh_mm: str) -> time:
+    return time.max if hh_mm == "24:00" else time.fromisoformat(hh_mm)
+
+
 def format_hours(t: Translator, opens_at: str, closes_at: str) -> str:
     if all_day(opens_at, closes_at):
         return t.gettext("Open 24 hours")
-    return f"{opens_at}–{closes_at}"
+    return hours_range(t.lang, opens_at, closes_at)
 
 
 def field_value(t: Translator, step: Step, d: StoreDetails, *, admin: bool = False) -> str:

@@ -24,6 +24,7 @@ from bot.handlers.context import Who, h, services, who
 from bot.handlers.earnings import month_name
 from bot.handlers.parcel_texts import id_list
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
+from bot.handlers.store_views import format_mobile
 from bot.i18n import N_, Translator
 from bot.i18n.formatting import format_datetime, format_money, format_number
 from bot.services import earnings as earnings_service
@@ -94,8 +95,8 @@ def page_text(t: Translator, p: StorePage) -> str:
         page=format_number(p.page + 1, t.lang), pages=format_number(p.pages, t.lang)))
     lines.append("")
     for s in p.stores:
-        lines.append(t.gettext("{code} {shop} — {status}, PIN {pin}, {held} of {capacity} "
-                               "places").format(
+        lines.append(t.gettext("{code} {shop} — {status}, PIN {pin}, places in use "
+                               "{held}/{capacity}").format(
             code=h(s.code or "—"), shop=h(s.name), status=store_status(t, s.status),
             pin=h(s.pin_code), held=format_number(s.held, t.lang),
             capacity=format_number(s.capacity, t.lang)))
@@ -124,17 +125,17 @@ def card_text(t: Translator, c: StoreCard, tz) -> str:  # noqa: ANN001 - tzinfo
     lines = [
         _("🏪 <b>{shop}</b> ({code}) — {status}").format(
             shop=h(c.name), code=h(c.code or "—"), status=store_status(t, c.status)),
-        _("👤 {owner}, {mobile}").format(owner=h(c.owner_name), mobile=h(c.mobile)),
+        _("👤 {owner}, {mobile}").format(owner=h(c.owner_name), mobile=h(format_mobile(c.mobile))),
         _("📍 {address}, PIN {pin}").format(address=h(c.address), pin=h(c.pin_code)),
         _("💳 UPI id: {upi}").format(upi=h(c.upi_id)) if c.upi_id
         else _("💳 No UPI id yet: payouts wait until the shopkeeper gives one."),
-        _("🗄 On the shelf: {held} of {capacity} places").format(
+        _("🗄 Places in use on the shelf: {held}/{capacity}").format(
             held=format_number(c.held, lang), capacity=format_number(c.capacity, lang)),
         _("📦 Expected: {expected} · handed over: {picked} · returned: {returned}").format(
             expected=format_number(c.parcels.get("expected", 0), lang),
             picked=format_number(c.parcels.get("picked_up", 0), lang),
             returned=format_number(c.parcels.get("returned", 0), lang)),
-        _("💰 {month}: {count} handed over, {amount}").format(
+        _("💰 {month} — handed over: {count}, {amount}").format(
             month=month_name(earnings_service.MonthTotal(c.month, 0, 0), lang),
             count=format_number(c.month_parcels, lang),
             amount=format_money(c.month_paise, lang)),

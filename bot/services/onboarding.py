@@ -138,6 +138,7 @@ class StepResult:
     status: Status
     draft: Draft | None = None
     reason: StrEnum | None = None
+    answered: Step | None = None  # the question this message answered (SAVED only)
 
 
 class Entry(StrEnum):
@@ -194,7 +195,10 @@ def _forward(draft: Draft, answers: dict[str, Any]) -> Step:
 
 def _hours_value(hours: OpeningHours) -> dict[str, str]:
     closes = "24:00" if hours.close == MIDNIGHT_CLOSE else f"{hours.close:%H:%M}"
-    return {"opens": f"{hours.open:%H:%M}", "closes": closes}
+    value = {"opens": f"{hours.open:%H:%M}", "closes": closes}
+    if hours.read_as_pm:  # the handler says how it was read
+        value["read_as_pm"] = True
+    return value
 
 
 def _parse_text(step: Step, text: str) -> Any:
@@ -309,6 +313,7 @@ async def handle(
         if isinstance(applied, StrEnum):
             return StepResult(Status.INVALID, draft, applied)
         step, editing, answers = applied
+        answered = Step(draft.step)
         draft = replace(
             draft,
             step=step,
@@ -318,7 +323,7 @@ async def handle(
             updated_at=now,
         )
         draft = await _save(conn, draft)
-    return StepResult(Status.SAVED, draft)
+    return StepResult(Status.SAVED, draft, answered=answered)
 
 
 def _answers_of(details: StoreDetails) -> dict[str, Any]:

@@ -15,6 +15,8 @@ def _profile(row: Row, is_admin: bool) -> UserProfile:
         roles.add(Role.ADMIN)
     if row["has_store"]:
         roles.add(Role.SHOPKEEPER)
+    if row["has_application"]:
+        roles.add(Role.APPLICANT)
     if row["is_customer"]:
         roles.add(Role.CUSTOMER)
     return UserProfile(

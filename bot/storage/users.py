@@ -40,6 +40,9 @@ async def record_seen(
                    EXISTS (SELECT 1 FROM stores s
                            WHERE s.owner_user_id = u.user_id AND s.status = 'approved')
                        AS has_store,
+                   EXISTS (SELECT 1 FROM stores s
+                           WHERE s.owner_user_id = u.user_id AND s.status = 'pending')
+                       AS has_application,
                    EXISTS (SELECT 1 FROM customers c WHERE c.user_id = u.user_id) AS is_customer
             FROM users u WHERE u.user_id = ?
             """,
@@ -56,6 +59,9 @@ async def get(db: Database, user_id: int) -> Row | None:
         SELECT u.*,
                EXISTS (SELECT 1 FROM stores s
                        WHERE s.owner_user_id = u.user_id AND s.status = 'approved') AS has_store,
+               EXISTS (SELECT 1 FROM stores s
+                       WHERE s.owner_user_id = u.user_id AND s.status = 'pending')
+                   AS has_application,
                EXISTS (SELECT 1 FROM customers c WHERE c.user_id = u.user_id) AS is_customer
         FROM users u WHERE u.user_id = ?
         """,

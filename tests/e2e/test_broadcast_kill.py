@@ -44,7 +44,7 @@ async def compose_and_send(api: FakeBotAPI) -> None:
         act()
         await api.wait_for_messages(ADMIN, messages, timeout=20)
     assert "Recipients: 60" in admin.last_text()
-    admin.press("✅ Send to 60")
+    admin.press("✅ Send to 60 people")
 
 
 def report_sent(api: FakeBotAPI) -> bool:

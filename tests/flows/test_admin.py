@@ -51,20 +51,20 @@ STATS_LINES = {
            "⏱ Wait from arrival to handover (last 30 days, 11 parcels): average 2.4 days · "
            "90% within 4.0 days",
            "🗄 Shelves: 1 store full · 1 store nearly full (80%+)",
-           "   KS-0001 Full Kirana: 10 of 10 places",
-           "📨 Messages to others: 2 waiting to be sent · 1 not delivered in the last 7 days"],
-    "hi": ["🏪 स्टोर: चालू 3 · निलंबित 1 · फ़ैसले के इंतज़ार में 2 · अस्वीकार 1",
+           "   KS-0001 Full Kirana: places in use 10/10",
+           "📨 Messages to others: waiting to be sent: 2 · not delivered in the last 7 days: 1"],
+    "hi": ["🏪 स्टोर: चालू 3 · बंद 1 · फ़ैसले के इंतज़ार में 2 · अस्वीकार 1",
            "🤝 सौंपे गए: आज 2 · इस हफ़्ते 5 · इस महीने 10",
            "⏱ पहुँचने से सौंपने तक इंतज़ार (पिछले 30 दिन, 11 पार्सल): औसत 2.4 दिन · 90% पार्सल "
            "4.0 दिन के अंदर",
            "🗄 शेल्फ़: 1 स्टोर भरा हुआ · 1 स्टोर लगभग भरा (80%+)",
-           "   KS-0002 Near Kirana: 5 में से 4 जगह भरी"],
-    "mr": ["🏪 स्टोअर: सुरू 3 · निलंबित 1 · निर्णयाच्या प्रतीक्षेत 2 · नाकारला 1",
-           "🤝 सुपूर्द केले: आज 2 · या आठवड्यात 5 · या महिन्यात 10",
-           "⏱ पोहोचल्यापासून सुपूर्द करेपर्यंत वाट (मागील 30 दिवस, 11 पार्सल): सरासरी 2.4 दिवस · "
+           "   KS-0002 Near Kirana: भरी जगह 4/5"],
+    "mr": ["🏪 स्टोअर: सुरू 3 · बंद 1 · निर्णयाच्या प्रतीक्षेत 2 · नाकारला 1",
+           "🤝 ग्राहकांना दिले: आज 2 · या आठवड्यात 5 · या महिन्यात 10",
+           "⏱ पोहोचल्यापासून ग्राहकाला देईपर्यंत वाट (मागील 30 दिवस, 11 पार्सल): सरासरी 2.4 दिवस · "
            "90% पार्सल 4.0 दिवसांच्या आत",
            "🗄 शेल्फ: 1 स्टोअर भरलेले · 1 स्टोअर जवळजवळ भरलेले (80%+)",
-           "   KS-0002 Near Kirana: 5 पैकी 4 जागा भरलेल्या"],
+           "   KS-0002 Near Kirana: भरलेली जागा 4/5"],
 }
 CAPTIONS = {"en": "📈 The last 30 days", "hi": "📈 पिछले 30 दिन", "mr": "📈 मागील 30 दिवस"}
 
@@ -112,18 +112,18 @@ async def test_track_names_who_did_what_and_when(h: Harness) -> None:
     assert lines[0] == "🧭 DL12345678IN — handed over"
     assert "6 events, oldest first:" in lines
     assert lines[-6:] == [
-        "Wed, 25 Nov, 8:00 am — expected (manifest) — admin",
-        f"Thu, 26 Nov, 9:05 am — arrived at the store — store {code}",
-        "Thu, 26 Nov, 9:06 am — customer told — system",
-        f"Fri, 27 Nov, 6:30 pm — handed over to the customer — store {code}",
-        "Fri, 27 Nov, 7:00 pm — customer said it was not them — customer",
-        "Fri, 27 Nov, 8:00 pm — x — user 4242",
+        "Wednesday, 25 November, 8:00 am — expected (manifest) — admin",
+        f"Thursday, 26 November, 9:05 am — arrived at the store — store {code}",
+        "Thursday, 26 November, 9:06 am — customer told — system",
+        f"Friday, 27 November, 6:30 pm — handed over to the customer — store {code}",
+        "Friday, 27 November, 7:00 pm — customer said it was not them — customer",
+        "Friday, 27 November, 8:00 pm — x — user 4242",
     ]
     hindi = await h.person(901, "hi")
     h.settings = h.settings.model_copy(update={"admin_ids": frozenset({ADMIN, 901})})
     await h.restart()
     (reply,) = await hindi.send("/track DL12345678IN")
-    assert "शुक्र, 27 नव॰, 6:30 pm — ग्राहक को सौंप दिया गया — स्टोर KS-0001" in reply.text
+    assert "शुक्रवार, 27 नवंबर, शाम 6:30 — ग्राहक को सौंप दिया गया — स्टोर KS-0001" in reply.text
 
 
 async def test_track_asks_again_after_a_bad_id(h: Harness) -> None:
@@ -140,11 +140,11 @@ async def test_track_asks_again_after_a_bad_id(h: Harness) -> None:
 
 # ------------------------------------------------------------------------------ /stores
 
-SUSPEND = {"en": "⛔ Suspend", "hi": "⛔ निलंबित करें", "mr": "⛔ निलंबित करा"}
+SUSPEND = {"en": "⛔ Suspend", "hi": "⛔ बंद करें", "mr": "⛔ बंद करा"}
 REINSTATE = {"en": "✅ Reinstate", "hi": "✅ फिर से चालू करें", "mr": "✅ पुन्हा सुरू करा"}
 TOLD_SUSPENDED = {"en": "has been suspended.\nReason: Parcels lost twice",
-                  "hi": "निलंबित कर दिया गया है।\nवजह: Parcels lost twice",
-                  "mr": "निलंबित केले आहे.\nकारण: Parcels lost twice"}
+                  "hi": "बंद कर दिया गया है।\nवजह: Parcels lost twice",
+                  "mr": "बंद केले आहे.\nकारण: Parcels lost twice"}
 TOLD_ACTIVE = {"en": "is active again", "hi": "फिर से चालू है", "mr": "पुन्हा सुरू झाले आहे"}
 
 
@@ -259,7 +259,7 @@ STATEMENT = {
           "be paid to ramesh@okaxis.",
     "hi": "💸 नवंबर 2026 का आपका हिसाब (KS-0001): 2 सौंपे गए पार्सल के ₹22.50 आपकी UPI आईडी "
           "ramesh@okaxis पर भेजे जाएँगे।",
-    "mr": "💸 नोव्हेंबर 2026 चा तुमचा हिशोब (KS-0001): सुपूर्द केलेल्या 2 पार्सलचे ₹22.50 तुमच्या "
+    "mr": "💸 नोव्हेंबर 2026 चा तुमचा हिशोब (KS-0001): ग्राहकांना दिलेल्या 2 पार्सलचे ₹22.50 तुमच्या "
           "UPI आयडी ramesh@okaxis वर पाठवले जातील.",
 }
 
@@ -319,7 +319,7 @@ async def test_a_parcel_screen_opened_before_the_suspension_hands_nothing_over(h
     await boss.send("Customer complaints")
     await shop.press("✅ सौंप दिया", message_id=screen.message_id)
     answer = shop.callback_answers()[-1]
-    assert "Customer complaints" in answer.text and "निलंबित" in answer.text
+    assert "Customer complaints" in answer.text and "अभी बंद है" in answer.text
     assert await h.svc.db.fetchval("SELECT status FROM parcels WHERE id = ?", (parcel_id,)) == \
         "arrived"
     assert await h.svc.db.fetchval("SELECT COUNT(*) FROM earnings") == 0

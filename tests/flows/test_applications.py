@@ -53,7 +53,7 @@ async def test_every_admin_gets_the_application_in_their_language(two_admins: Ha
     await ravi.press("✅ Approve")
     (meera_card,) = meera.new()
     assert meera_card.message_id == card_mr.message_id
-    assert meera_card.text.endswith("✅ Ravi यांनी मंजूर केला, 2 नोव्हें, 2026, 10:00 AM. "
+    assert meera_card.text.endswith("✅ Ravi यांनी मंजूर केला, 2 नोव्हेंबर 2026, सकाळी 10. "
                                     "स्टोअर कोड: KS-0001")
     assert meera_card.inline_keyboard == []
 
@@ -149,7 +149,7 @@ async def test_forged_admin_button_from_a_shopkeeper_changes_nothing(
     update["callback_query"]["data"] = f"1:apl:{action}:1"
     await two_admins.feed(update)
     refused = asha.callback_answers()[-1]
-    assert refused.text == "यह सिर्फ़ एडमिन कर सकते हैं।" and refused.show_alert
+    assert refused.text == "यह बटन अब काम नहीं करता।"  # a stale button, like any forged one
     assert asha.new() == []
     row = await _store(two_admins)
     assert (row["status"], row["decided_by"], row["code"]) == ("pending", None, None)
@@ -176,7 +176,7 @@ async def test_reject_asks_for_a_reason_and_cancel_keeps_it_pending(two_admins: 
     (prompt,) = await ravi.press("❌ अस्वीकार करें")
     assert prompt.text.startswith("Sharma Kirana (#1) को मंज़ूरी क्यों नहीं दी जा रही?")
     (sticker,) = await ravi.send_sticker()
-    assert sticker.text.startswith("कृपया कारण टेक्स्ट मैसेज में लिखें")
+    assert sticker.text.startswith("कृपया कारण टाइप करके मैसेज में लिखें")
     (long,) = await ravi.send("x" * 301)
     assert long.text.startswith("⚠️ कृपया कारण 300 अक्षरों से छोटा रखें")
     await ravi.send("/cancel")
@@ -212,7 +212,21 @@ async def test_applications_lists_pending_ones_for_admins_only(two_admins: Harne
     asha = two_admins.person_for(SHOP)
     asha.new()
     (refused,) = await asha.send("/applications")
-    assert refused.text.startswith("Only admins can do that.")
+    assert refused.text.startswith("I do not know that command.")
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "mr"])
+async def test_every_admin_command_answers_a_non_admin_like_an_unknown_command(
+    two_admins: Harness, lang: str
+) -> None:
+    """Nothing tells a shopkeeper or customer which admin commands exist."""
+    asha = await two_admins.person(SHOP, lang)
+    (unknown,) = await asha.send("/nosuchthing")
+    for command in ("/applications", "/parcel", "/parcel TRK10000001", "/broadcast",
+                    "/broadcasts"):
+        (answer,) = await asha.send(command)
+        assert answer.text == unknown.text, command
+        assert answer.button_texts() == unknown.button_texts()
 
 
 async def test_a_long_list_shows_the_oldest_first(two_admins: Harness, monkeypatch) -> None:
@@ -223,7 +237,7 @@ async def test_a_long_list_shows_the_oldest_first(two_admins: Harness, monkeypat
     ravi.new()
     seen = await ravi.send("/applications")
     assert seen[0].text == ("Applications waiting for a decision: 2\n"
-                            "Showing the oldest 1; decide these to see the next ones.")
+                            "Showing the oldest 1; decide it to see the next ones.")
     assert len([m for m in seen if m.kind == "text"]) == 2
 
 

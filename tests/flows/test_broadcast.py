@@ -105,12 +105,12 @@ async def test_three_languages_each_recipient_gets_their_own(h: Harness) -> None
         notice("hi", "शुक्रवार को दुकानें रात 8 बजे बंद होंगी।"),
         notice("mr", "शुक्रवारी दुकाने रात्री 8 वाजता बंद होतील."),
     ]
-    assert previews[1].text.startswith("👁 Preview: what 1 हिंदी readers will get")
+    assert previews[1].text.startswith("👁 Preview: what 1 हिंदी reader will get")
     assert "Recipients: 3 (English 1 · हिंदी 1 · मराठी 1)" in summary.text
     assert "Audience: All approved stores" in summary.text
-    assert summary.button_texts() == ["✅ Send to 3", "👥 Change the audience", "✖ Cancel"]
+    assert summary.button_texts() == ["✅ Send to 3 people", "👥 Change the audience", "✖ Cancel"]
 
-    (progress,) = await boss.press("✅ Send to 3")
+    (progress,) = await boss.press("✅ Send to 3 people")
     assert progress.text.startswith("📢 Broadcast #1: sending…")
     assert progress.button_texts() == ["⏹ Stop sending"]
     await finish(h)
@@ -131,7 +131,7 @@ async def test_missing_version_falls_back_to_the_first_text(h: Harness) -> None:
     hindi, marathi = await store_owner(h, 202, "hi"), await store_owner(h, 203, "mr")
     boss = await admin(h)
     await compose(h, boss, "Base text.", versions={"➕ Add a हिंदी version": "हिंदी पाठ।"})
-    await boss.press("✅ Send to 2")
+    await boss.press("✅ Send to 2 people")
     await finish(h)
     assert hindi.texts() == [notice("hi", "हिंदी पाठ।")]
     assert marathi.texts() == [notice("mr", "Base text.")]  # Marathi header, the base text
@@ -148,7 +148,7 @@ async def test_formatting_is_kept_and_user_text_is_escaped(h: Harness) -> None:
     await h.feed(update)
     await boss.press("👥 Choose who gets it ➜")
     await boss.press("🏪 All approved stores")
-    await boss.press("✅ Send to 1")
+    await boss.press("✅ Send to 1 person")
     await finish(h)
     (received,) = h.api.messages(201)
     assert received.text == notice("en", "Bring <ID> & the slip: bold")
@@ -191,7 +191,7 @@ async def test_the_draft_survives_a_restart(h: Harness) -> None:
     assert "Language versions: English — · हिंदी ✓ · मराठी —" in saved.text
     await boss.press("👥 Choose who gets it ➜")
     await boss.press("🏪 All approved stores")
-    await boss.press("✅ Send to 1")
+    await boss.press("✅ Send to 1 person")
     await finish(h)
     assert reader.texts() == [notice("hi", "हिंदी")]
 
@@ -315,8 +315,8 @@ async def test_double_tap_on_send_creates_one_broadcast(h: Harness) -> None:
     await store_owner(h, 201)
     boss = await admin(h)
     await compose(h, boss, "Hello")
-    first = boss.fake.press("✅ Send to 1")
-    second = boss.fake.press("✅ Send to 1")
+    first = boss.fake.press("✅ Send to 1 person")
+    second = boss.fake.press("✅ Send to 1 person")
     await h.feed_concurrently([first, second])
     await finish(h)
     assert await h.svc.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
@@ -332,7 +332,7 @@ async def test_stop_midway_cancels_the_rest(tmp_path) -> None:
             await store_owner(h, uid)
         boss = await admin(h)
         await compose(h, boss, "Hello")
-        await boss.press("✅ Send to 40")
+        await boss.press("✅ Send to 40 people")
         await h.api.wait_for(lambda: sum(h.api.delivered[u] for u in range(201, 241)) >= 2)
         await boss.press("⏹ Stop sending")
         assert boss.callback_answers()[-1].text.startswith("Stopping.")
@@ -380,7 +380,7 @@ async def test_non_admin_cannot_start_or_stop_with_forged_buttons(tmp_path) -> N
         assert stranger.callback_answers()[-1].text == "This button has expired."
         assert await h.svc.db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0
 
-        await boss.press("✅ Send to 10")
+        await boss.press("✅ Send to 10 people")
         await h.feed(forge("1:bc:stop:1"))
         assert stranger.callback_answers()[-1].text == "This button has expired."
         await finish(h)
@@ -405,7 +405,7 @@ async def test_restart_in_the_middle_resumes_and_delivers_exactly_once(tmp_path)
             await store_owner(h, uid)
         boss = await admin(h)
         await compose(h, boss, "Hello")
-        await boss.press("✅ Send to 40")
+        await boss.press("✅ Send to 40 people")
         await h.api.wait_for(lambda: sum(h.api.delivered[u] for u in recipients) >= 8)
         await h.restart()
         delivered_before = sum(h.api.delivered[u] for u in recipients)
@@ -425,7 +425,7 @@ async def test_random_429_and_403_nothing_lost_nothing_twice(h: Harness) -> None
     boss = await admin(h)
     await compose(h, boss, "Hello", audience="🙋 All linked customers")
     h.api.set_fault_rates(p429=0.05, p403=0.02, seed=7)
-    await boss.press("✅ Send to 200")
+    await boss.press("✅ Send to 200 people")
     await finish(h)
     h.api.clear_faults()
     refused = {f.chat_id for f in h.api.injected_faults if f.error_code == 403}
@@ -453,7 +453,7 @@ async def test_server_errors_are_retried_then_recorded(
     await compose(h, boss, "Hello")
     h.api.fail_next("sendMessage", 500, count=2, chat_id=201)  # then it works
     h.api.fail_next("sendMessage", 502, count=10, chat_id=202)  # never works
-    await boss.press("✅ Send to 2")
+    await boss.press("✅ Send to 2 people")
     await finish(h)
     assert h.api.delivered[201] == 1 and h.api.delivered[202] == 0
     assert "Sent: 1 · Failed: 1 · Blocked the bot: 0" in boss.last().text
@@ -472,7 +472,7 @@ async def test_an_outage_pauses_the_broadcast_instead_of_failing_everyone(
     boss = await admin(h)
     await compose(h, boss, "Hello")
     h.api.fail_next("sendMessage", 500, count=40)  # 8 failures for each of the 5, in a row
-    await boss.press("✅ Send to 5")
+    await boss.press("✅ Send to 5 people")
     await finish(h)
     delivered_once(h, range(201, 206))
     assert "Sent: 5 · Failed: 0 · Blocked the bot: 0" in boss.last().text
@@ -486,11 +486,11 @@ async def test_recent_broadcasts_list_their_counts(h: Harness) -> None:
     (empty,) = await boss.send("/broadcasts")
     assert empty.text.startswith("No notices have been sent yet.")
     await compose(h, boss, "Hello")
-    await boss.press("✅ Send to 1")
+    await boss.press("✅ Send to 1 person")
     await finish(h)
     (listing,) = await boss.send("/broadcasts")
     assert listing.text.startswith("Recent notices")
-    assert "#1 · 2 Nov 2026, 10:00 am · All approved stores" in listing.text
+    assert "#1 · 2 November 2026, 10:00 am · All approved stores" in listing.text
     assert "finished, 2 recipients" in listing.text
     assert "Sent: 1 · Failed: 0 · Blocked the bot: 1" in listing.text
 
@@ -516,9 +516,9 @@ async def test_a_second_broadcast_waits_for_the_first(tmp_path) -> None:
             await store_owner(h, uid)
         boss = await admin(h)
         await compose(h, boss, "First")
-        await boss.press("✅ Send to 10")
+        await boss.press("✅ Send to 10 people")
         await compose(h, boss, "Second")
-        (progress,) = await boss.press("✅ Send to 10")
+        (progress,) = await boss.press("✅ Send to 10 people")
         assert progress.text.startswith(
             "📢 Broadcast #2: waiting until broadcast #1 is sent…")
         await finish(h, 2)

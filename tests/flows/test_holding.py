@@ -37,14 +37,14 @@ REMINDER_MANY = {
     "mr": "⏰ आठवण: तुमचे पार्सल {0}, {1} दुकानात ठेवले आहेत, येऊन घेऊन जा.",
 }
 LAST_DAY = {
-    "en": "📅 Last day to collect: Mon, 9 Nov",
-    "hi": "📅 लेने का आख़िरी दिन: सोम, 9 नव॰",
-    "mr": "📅 घेण्याचा शेवटचा दिवस: सोम, 9 नोव्हें",
+    "en": "📅 Last day to collect: Monday, 9 November",
+    "hi": "📅 लेने का आख़िरी दिन: सोमवार, 9 नवंबर",
+    "mr": "📅 घेण्याचा शेवटचा दिवस: सोमवार, 9 नोव्हेंबर",
 }
 LAST_DAY_MOVED = {
-    "en": "📅 Last day to collect: Thu, 12 Nov",
-    "hi": "📅 लेने का आख़िरी दिन: गुरु, 12 नव॰",
-    "mr": "📅 घेण्याचा शेवटचा दिवस: गुरु, 12 नोव्हें",
+    "en": "📅 Last day to collect: Thursday, 12 November",
+    "hi": "📅 लेने का आख़िरी दिन: गुरुवार, 12 नवंबर",
+    "mr": "📅 घेण्याचा शेवटचा दिवस: गुरुवार, 12 नोव्हेंबर",
 }
 CODE_HINT = {
     "en": "Say your pickup code at the counter. Lost it? Get a new one in /myparcels",
@@ -86,18 +86,18 @@ NO_PARCEL = {"en": "❌ No parcel with this code here.",
              "mr": "❌ या कोडचे कोणतेही पार्सल इथे नाही."}
 FOUND = {"en": "📦 Parcel found", "hi": "📦 पार्सल मिल गया", "mr": "📦 पार्सल सापडले"}
 SUMMARY = {
-    "en": ("☀️ Good morning! Sharma Kirana, Wed, 4 Nov\n\n"
+    "en": ("☀️ Good morning! Sharma Kirana, Wednesday, 4 November\n\n"
            "📦 2 parcels waiting for pickup\n"
            "📅 1 of them: today is the last day\n"
            "✅ Yesterday: 0 parcels handed over, ₹0.00 earned"),
-    "hi": ("☀️ सुप्रभात! Sharma Kirana, बुध, 4 नव॰\n\n"
+    "hi": ("☀️ सुप्रभात! Sharma Kirana, बुधवार, 4 नवंबर\n\n"
            "📦 2 पार्सल ग्राहकों का इंतज़ार कर रहे हैं\n"
            "📅 इनमें से 1 पार्सल का आज आख़िरी दिन है\n"
            "✅ कल: 0 पार्सल सौंपे गए, ₹0.00 की कमाई"),
-    "mr": ("☀️ शुभ सकाळ! Sharma Kirana, बुध, 4 नोव्हें\n\n"
+    "mr": ("☀️ शुभ सकाळ! Sharma Kirana, बुधवार, 4 नोव्हेंबर\n\n"
            "📦 2 पार्सल ग्राहकांची वाट पाहत आहेत\n"
            "📅 त्यापैकी 1 पार्सलचा आज शेवटचा दिवस आहे\n"
-           "✅ काल: 0 पार्सल सुपूर्द केले, ₹0.00 कमाई"),
+           "✅ काल: 0 पार्सल ग्राहकांना दिले, ₹0.00 कमाई"),
 }
 
 
@@ -189,7 +189,7 @@ async def test_extension_moves_the_reminder_without_repeating_it(h: Harness, lan
     assert plain(s.customer.new()[0]).startswith(REMINDER_ONE[lang].format(tracking))
     # "+3 days" in /myparcels.
     extend = {"en": "⏳ +3 days", "hi": "⏳ +3 दिन", "mr": "⏳ +3 दिवस"}[lang]
-    await extend_hold(s.customer, f"{extend} · {tracking}")
+    await extend_hold(s.customer, f"{extend} · …{tracking[-4:]}")  # the id's last 4
     await at(h, REMIND_AT + timedelta(hours=1))
     assert s.customer.new() == []                    # no second reminder for 9 Nov
     await at(h, EXPIRE_AT)                           # the old end: no expiry, but the
@@ -384,7 +384,7 @@ async def test_admin_history_shows_the_holding_events(h: Harness) -> None:
     admin = h.stranger(ADMIN_ID, first_name="Ravi")
     pid, tracking, _ = await arrived_parcel(h.svc, s.store_id)
     await at(h, REMIND_AT)
-    await extend_hold(s.customer, f"⏳ +3 days · {tracking}")
+    await extend_hold(s.customer, f"⏳ +3 days · …{tracking[-4:]}")
     await at(h, EXPIRE_AT)                            # the reminder for the new last day
     await at(h, EXPIRE_AT + timedelta(days=3))
     await s.shop.send("/returns")

@@ -51,7 +51,7 @@ async def test_a_parcel_from_manifest_to_handover(harness: Harness) -> None:
     await ramesh.send("/pickup")
     (screen,) = await ramesh.send(code.translate(DEVANAGARI))
     assert "प्रिया शर्मा" in screen.text and "DL100200300IN" not in screen.text
-    await ramesh.press("✅ सुपूर्द केले")
+    await ramesh.press("✅ पार्सल दिले")
     (receipt,) = priya.new()
     assert "सौंप दिया गया" in receipt.text
 

@@ -21,6 +21,11 @@ ERRORS = {"en": "⚠️ Errors: {n}", "hi": "⚠️ गलतियाँ: {n}",
 NOTHING_NEW = {"en": "Nothing new: every parcel in this file was already loaded.",
                "hi": "कुछ नया नहीं: इस फ़ाइल का हर पार्सल पहले से लोड था।",
                "mr": "नवीन काही नाही: या फाइलमधील प्रत्येक पार्सल आधीच लोड केलेले होते."}
+OTHERS_LOADED = {"en": "The other rows were loaded.", "hi": "बाकी पंक्तियाँ लोड हो गईं।",
+                 "mr": "बाकीच्या ओळी लोड झाल्या."}
+FIX_ROWS = {"en": "Fix these rows and send the file again",
+            "hi": "इन पंक्तियों को ठीक करके फ़ाइल फिर से भेजें",
+            "mr": "या ओळी दुरुस्त करा आणि फाइल पुन्हा पाठवा"}
 LINE = {"en": "line {n}: ", "hi": "लाइन {n}: ", "mr": "ओळ {n}: "}
 NOTHING_LOADED = {"en": "Nothing was loaded.", "hi": "कुछ भी लोड नहीं हुआ।",
                   "mr": "काहीही लोड झाले नाही."}
@@ -69,6 +74,9 @@ async def test_admin_uploads_a_manifest_and_sees_the_summary(harness: Harness, l
     # The same file again adds nothing, and says so.
     (again,) = await ravi.send_document("courier-2-nov.csv", data)
     assert NOTHING_NEW[lang] in again.text and LOADED[lang].format(n=0) in again.text
+    # Nothing loaded this time: no "the other rows were loaded", only what to fix.
+    assert OTHERS_LOADED[lang] not in again.text and FIX_ROWS[lang] in again.text
+    assert OTHERS_LOADED[lang] in text  # the first time some were loaded
     assert await harness.svc.db.fetchval("SELECT COUNT(*) FROM parcels") == 2
     assert await harness.svc.db.fetchval("SELECT COUNT(*) FROM parcel_events") == 2
 
@@ -78,7 +86,7 @@ async def test_admin_uploads_a_manifest_and_sees_the_summary(harness: Harness, l
     [
         ("bad_xlsx.csv", "en", "This is a spreadsheet workbook (Excel), not a CSV file."),
         ("bad_latin1.csv", "hi", "फ़ाइल UTF-8 में नहीं है (गड़बड़ी लाइन 2 पर है)।"),
-        ("bad_semicolons.csv", "mr", "कॉलम अर्धविरामाने (;) वेगळे केले आहेत."),
+        ("bad_semicolons.csv", "mr", "कॉलम सेमीकोलनने (;) वेगळे केले आहेत."),
         ("bad_missing_columns.csv", "en",
          "The first line is missing the column(s) store_code, customer_phone."),
         ("bad_header_only.csv", "en", "The file has a header line but no parcels."),
@@ -147,7 +155,7 @@ async def test_admin_looks_a_parcel_up(harness: Harness, lang: str) -> None:
     (details,) = await ravi.send("/parcel trk10000001")
     token = (await parcel(harness.svc, "TRK10000001"))["link_token"]
     assert details.text.startswith("📦 TRK10000001 — ")
-    assert "Sharma Kirana (KS-0001)" in details.text and "+919876543210" in details.text
+    assert "Sharma Kirana (KS-0001)" in details.text and "+91 98765 43210" in details.text
     assert f"https://t.me/kirana_test_bot?start={token}" in details.text
     assert {"en": "expected (manifest)", "hi": "आने वाला (मैनिफ़ेस्ट)",
             "mr": "येणारे (मॅनिफेस्ट)"}[lang] in details.text

@@ -40,15 +40,15 @@ SHARE = {"en": "📱 Share my number", "hi": "📱 मेरा नंबर भ
 SUMMARY = {
     "en": ["Your partner store application", "🏪 Shop name: Sharma Kirana",
            "📱 Mobile number: +91 98220 12345", "📍 Location: shared ✓",
-           "🕘 Opening hours: 09:00–21:00", "📦 Capacity (parcels): 20",
+           "🕘 Opening hours: 9 am – 9 pm", "📦 Capacity (parcels): 20",
            "💳 UPI id: ramesh@okaxis"],
     "hi": ["आपका पार्टनर स्टोर आवेदन", "🏪 दुकान का नाम: Sharma Kirana",
            "📱 मोबाइल नंबर: +91 98220 12345", "📍 लोकेशन: भेजी गई ✓",
-           "🕘 खुलने का समय: 09:00–21:00", "📦 क्षमता (पार्सल): 20",
+           "🕘 खुलने का समय: सुबह 9 से रात 9 बजे तक", "📦 क्षमता (पार्सल): 20",
            "💳 UPI आईडी: ramesh@okaxis"],
     "mr": ["तुमचा पार्टनर स्टोअर अर्ज", "🏪 दुकानाचे नाव: Sharma Kirana",
            "📱 मोबाईल नंबर: +91 98220 12345", "📍 लोकेशन: पाठवले ✓",
-           "🕘 उघडण्याची वेळ: 09:00–21:00", "📦 क्षमता (पार्सल): 20",
+           "🕘 उघडण्याची वेळ: सकाळी 9 ते रात्री 9", "📦 क्षमता (पार्सल): 20",
            "💳 UPI आयडी: ramesh@okaxis"],
 }
 SENT = {
@@ -69,9 +69,9 @@ CARD = {
 }
 APPROVED_ANSWER = {"en": "Approved.", "hi": "मंज़ूर कर दिया।", "mr": "मंजूर केला."}
 APPROVED_LINE = {
-    "en": "✅ Approved by Ravi, 2 Nov 2026, 10:00 am. Store code: KS-0001",
-    "hi": "✅ Ravi ने मंज़ूर किया, 2 नव॰ 2026, 10:00 am। स्टोर कोड: KS-0001",
-    "mr": "✅ Ravi यांनी मंजूर केला, 2 नोव्हें, 2026, 10:00 AM. स्टोअर कोड: KS-0001",
+    "en": "✅ Approved by Ravi, 2 November 2026, 10:00 am. Store code: KS-0001",
+    "hi": "✅ Ravi ने मंज़ूर किया, 2 नवंबर 2026, सुबह 10। स्टोर कोड: KS-0001",
+    "mr": "✅ Ravi यांनी मंजूर केला, 2 नोव्हेंबर 2026, सकाळी 10. स्टोअर कोड: KS-0001",
 }
 CONGRATS = {
     "en": ("🎉 Congratulations! Sharma Kirana is now a partner store.\n"
@@ -87,11 +87,11 @@ CONGRATS = {
 MY_STORE = {"en": "🏪 My store", "hi": "🏪 मेरा स्टोर", "mr": "🏪 माझे स्टोअर"}
 MY_STORE_TEXT = {
     "en": ("🏪 Sharma Kirana\nStore code: KS-0001\n🏠 Shop 4, Shivaji Chowk, Kothrud, Pune, "
-           "411038\n🕘 Opening hours: 09:00–21:00\n📦 Capacity (parcels): 20"),
+           "411038\n🕘 Opening hours: 9 am – 9 pm\n📦 Capacity (parcels): 20"),
     "hi": ("🏪 Sharma Kirana\nस्टोर कोड: KS-0001\n🏠 Shop 4, Shivaji Chowk, Kothrud, Pune, "
-           "411038\n🕘 खुलने का समय: 09:00–21:00\n📦 क्षमता (पार्सल): 20"),
+           "411038\n🕘 खुलने का समय: सुबह 9 से रात 9 बजे तक\n📦 क्षमता (पार्सल): 20"),
     "mr": ("🏪 Sharma Kirana\nस्टोअर कोड: KS-0001\n🏠 Shop 4, Shivaji Chowk, Kothrud, Pune, "
-           "411038\n🕘 उघडण्याची वेळ: 09:00–21:00\n📦 क्षमता (पार्सल): 20"),
+           "411038\n🕘 उघडण्याची वेळ: सकाळी 9 ते रात्री 9\n📦 क्षमता (पार्सल): 20"),
 }
 
 
@@ -100,6 +100,24 @@ async def _store_row(h: Harness, store_id: int = 1):
 
 
 # ------------------------------------------------------------------------ the whole path
+
+PENDING_MENU = {
+    "en": "Your store application is waiting for an admin's decision.",
+    "hi": "आपका स्टोर आवेदन एडमिन के फ़ैसले का इंतज़ार कर रहा है।",
+    "mr": "तुमचा स्टोअर अर्ज ॲडमिनच्या निर्णयाची वाट पाहत आहे.",
+}
+MY_APPLICATION = {"en": "📝 My application", "hi": "📝 मेरा आवेदन", "mr": "📝 माझा अर्ज"}
+WAITING = {
+    "en": "Your application for Sharma Kirana is waiting for an admin's decision.",
+    "hi": "Sharma Kirana के लिए आपका आवेदन एडमिन के फ़ैसले का इंतज़ार कर रहा है।",
+    "mr": "Sharma Kirana साठीचा तुमचा अर्ज ॲडमिनच्या निर्णयाची वाट पाहत आहे.",
+}
+
+HOURS_READ = {
+    "en": "🕘 Opening hours: 9 am – 9 pm",
+    "hi": "🕘 खुलने का समय: सुबह 9 से रात 9 बजे तक",
+    "mr": "🕘 उघडण्याची वेळ: सकाळी 9 ते रात्री 9",
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "hi", "mr"])
@@ -116,7 +134,11 @@ async def test_whole_path_to_approval(harness: Harness, lang: str) -> None:
         seen = await answer(asha, step)
         if number < len(STEPS):
             (question,) = seen
-            assert question.text.startswith(HEADER[lang].format(n=number + 1)), question.text
+            if step == "hours":  # typed hours are shown back as read, before the next question
+                assert question.text.startswith(HOURS_READ[lang]), question.text
+                assert f"\n\n{HEADER[lang].format(n=number + 1)}" in question.text
+            else:
+                assert question.text.startswith(HEADER[lang].format(n=number + 1)), question.text
             assert BACK[lang] in reply_keyboard_texts(question)
             if step == "owner_name":  # the mobile question offers the contact button
                 (button, *_rest) = question.reply_markup["keyboard"][0]
@@ -131,6 +153,16 @@ async def test_whole_path_to_approval(harness: Harness, lang: str) -> None:
     assert seen[-1].text.startswith(SENT[lang])
     assert summary.message_id in [m.message_id for m in seen]  # its buttons were taken away
     assert harness.api.message(SHOP, summary.message_id).inline_keyboard == []
+    # Pending: the menu shows the application, not "run a partner store" again; no /register.
+    assert PENDING_MENU[lang] in seen[-1].text
+    assert seen[-1].button_texts()[0] == MY_APPLICATION[lang]
+    assert RUN_A_STORE[lang] not in seen[-1].button_texts()
+    commands = {c["command"] for c in harness.api.commands(BotCommandScopeChat(SHOP))}
+    assert "register" not in commands and "myparcels" in commands
+    (helped,) = await asha.send("/help")
+    assert "/register" not in helped.text
+    (state,) = await asha.press(MY_APPLICATION[lang])
+    assert state.text.startswith(WAITING[lang])
 
     (card,) = admin.new()
     title, mobile_note, location, applicant, buttons = CARD[lang]
@@ -182,7 +214,7 @@ REJECTED = {
 PREFILLED = {
     "en": "Your earlier application was not approved. Reason: PIN code does not match",
     "hi": "आपका पिछला आवेदन मंज़ूर नहीं हुआ था। कारण: PIN code does not match",
-    "mr": "तुमचा आधीचा अर्ज मंजूर झाला नव्हता. कारण: PIN code does not match",
+    "mr": "तुमचा आधीचा अर्ज मंजूर झाला नाही. कारण: PIN code does not match",
 }
 
 
@@ -201,7 +233,7 @@ async def test_rejection_with_reason_then_apply_again(harness: Harness, lang: st
     assert (await _store_row(harness))["status"] == "pending"
     seen = await admin.send("PIN code does not match the address.")
     card = next(m for m in seen if m.text.startswith("📝 Partner store application #1"))
-    assert card.text.endswith("❌ Rejected by Ravi, 2 Nov 2026, 10:00 am. "
+    assert card.text.endswith("❌ Rejected by Ravi, 2 November 2026, 10:00 am. "
                               "Reason: PIN code does not match the address.")
     assert card.inline_keyboard == []
     assert seen[-1].text.startswith("❌ Application #1 rejected. We told the shopkeeper.")
@@ -310,8 +342,9 @@ async def test_wrong_answer_gets_reason_and_the_same_question(
     # Nothing was saved: the good answer still moves on by one question.
     (nxt, *_rest) = await answer(asha, step)
     index = STEPS.index(step) + 1
-    if index < len(STEPS):
-        assert nxt.text.startswith(HEADER["en"].format(n=index + 1))
+    if index < len(STEPS):  # typed hours are first shown back as read
+        assert nxt.text.startswith(HEADER["en"].format(n=index + 1)) or (
+            step == "hours" and f"\n\n{HEADER['en'].format(n=index + 1)}" in nxt.text)
     else:
         assert nxt.text.startswith("Almost done!")
 
@@ -379,12 +412,47 @@ async def test_own_contact_is_marked_checked_and_typed_number_is_not(harness: Ha
         None, None, None, 0)
 
 
+READ_AS_PM = {
+    "en": ("🕘 I read the opening hours as 8 am – 10 pm. Not right? Tap ⬅️ Back and write, "
+           "for example, 8 am – 10 am.", "8 am – 10 am"),
+    "hi": ("🕘 मैंने खुलने का समय सुबह 8 से रात 10 बजे तक समझा है। सही नहीं है? ⬅️ पीछे दबाएँ और "
+           "ऐसे लिखें, जैसे सुबह 8 से सुबह 10 बजे तक।", "सुबह 8 से सुबह 10 बजे तक"),
+    "mr": ("🕘 उघडण्याची वेळ मी सकाळी 8 ते रात्री 10 अशी समजलो आहे. बरोबर नसेल तर ⬅️ मागे दाबा "
+           "आणि असे लिहा, उदा. सकाळी 8 ते सकाळी 10.", "सकाळी 8 ते सकाळी 10"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "mr"])
+async def test_hours_read_by_the_rule_are_said_and_easy_to_correct(
+    harness: Harness, lang: str
+) -> None:
+    """"8-10" is read as 8 am to 10 pm, never silently: the bot says so, and the other reading
+    it suggests is read exactly as written when typed back."""
+    asha = await harness.person(SHOP, lang)
+    await start_registration(asha)
+    await answer_until(asha, "hours")
+    (told,) = await asha.send({"en": "8-10", "hi": "8 से 10", "mr": "8 ते 10"}[lang])
+    said, example = READ_AS_PM[lang]
+    assert told.text.startswith(said + "\n\n"), told.text
+    draft = await onboarding.current(harness.svc, SHOP)
+    assert draft is not None and draft.answers["hours"]["closes"] == "22:00"
+
+    await asha.send(BACK[lang])
+    (asked,) = await asha.send(example)
+    assert not asked.text.startswith("🕘 I read")  # read as written: nothing to explain
+    draft = await onboarding.current(harness.svc, SHOP)
+    assert draft is not None
+    assert (draft.answers["hours"]["opens"], draft.answers["hours"]["closes"]) == (
+        "08:00", "10:00")
+
+
 async def test_hours_buttons_and_all_day(harness: Harness) -> None:
     asha = await harness.person(SHOP, "hi")
     await start_registration(asha)
     (asked,) = await answer_until(asha, "hours")
     assert reply_keyboard_texts(asked) == [
-        "09:00–21:00", "08:00–22:00", "10:00–20:00", "07:00–23:00", "🕛 24 घंटे खुला", "⬅️ पीछे"]
+        "सुबह 9 से रात 9 बजे तक", "सुबह 8 से रात 10 बजे तक", "सुबह 10 से रात 8 बजे तक",
+        "सुबह 7 से रात 11 बजे तक", "🕛 24 घंटे खुला", "⬅️ पीछे"]
     (capacity,) = await asha.send("🕛 24 घंटे खुला")
     assert reply_keyboard_texts(capacity) == ["10", "20", "50", "⬅️ पीछे"]
     await asha.send("50")
@@ -443,7 +511,7 @@ EDITS = [
     ("address", ("text", "7 FC Road, Shivajinagar, Pune"), "🏠 Address: 7 FC Road, Shivajinagar"),
     ("pin_code", ("text", "411005"), "📮 PIN code: 411005"),
     ("location", ("text", "Skip ➡️"), "📍 Location: not shared"),
-    ("hours", ("text", "8am-10pm"), "🕘 Opening hours: 08:00–22:00"),
+    ("hours", ("text", "8am-10pm"), "🕘 Opening hours: 8 am – 10 pm"),
     ("capacity", ("text", "50"), "📦 Capacity (parcels): 50"),
     ("upi_id", ("text", "Skip ➡️"), "💳 UPI id: not given"),
 ]
@@ -527,7 +595,7 @@ async def test_returning_days_later_is_offered_continue_or_start_over(harness: H
     await answer_until(asha, "address")
     harness.clock.advance(days=3)
     (offer,) = await asha.send("Shop 4, Shivaji Chowk, Kothrud, Pune")
-    assert offer.text == ("Welcome back! On 2 Nov 2026 you started registering Sharma Kirana. "
+    assert offer.text == ("Welcome back! On 2 November 2026 you started registering Sharma Kirana. "
                           "Continue where you stopped, or start over?")
     assert offer.button_texts() == ["▶️ Continue", "🔄 Start over"]
     (again,) = await asha.send("hello?")  # the choice is still open; nothing was taken
@@ -579,7 +647,7 @@ async def test_pending_application_blocks_a_second_and_approved_is_not_offered_a
     (menu,) = await asha.send("/register")
     assert menu.text.startswith("Your application for Sharma Kirana is waiting for an admin's "
                                 "decision.")
-    (menu,) = await asha.press(RUN_A_STORE["en"])
+    (menu,) = await asha.press(MY_APPLICATION["en"])  # the pending menu shows the application
     assert menu.text.startswith("Your application for Sharma Kirana is waiting")
     assert await onboarding.current(harness.svc, SHOP) is None
     admin.new()

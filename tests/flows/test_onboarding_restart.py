@@ -45,7 +45,9 @@ async def test_restart_after_each_answer_continues_at_the_next_question(
     assert asha.new() == []
     await harness.replay(last)
     repeated = asha.new()
-    assert repeated and all(m.text in first_reply for m in repeated)
+    # (The question again; typed hours were shown back before it the first time only.)
+    assert repeated and all(
+        any(r == m.text or r.endswith("\n\n" + m.text) for r in first_reply) for m in repeated)
     after_restart = await onboarding.current(harness.svc, SHOP)
     assert after_restart == before
     assert after_restart is not None and set(after_restart.answers) >= set(STEPS[: index + 1])
@@ -55,6 +57,9 @@ async def test_restart_after_each_answer_continues_at_the_next_question(
         asked = (await answer(asha, STEPS[index + 1]))[-1 if index + 2 < len(STEPS) else 0]
         expected = (HEADER["hi"].format(n=index + 3) if index + 2 < len(STEPS)
                     else "लगभग हो गया!")
+        if STEPS[index + 1] == "hours":  # typed hours are first shown back as read
+            assert asked.text.startswith("🕘 खुलने का समय: सुबह 9 से रात 9 बजे तक\n\n")
+            asked.text = asked.text.split("\n\n", 1)[1]
         assert asked.text.startswith(expected), asked.text
         for step in STEPS[index + 2:]:
             await answer(asha, step)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.i18n.formatting import format_date
+from bot.i18n.formatting import format_date, format_weekday_date
 from tests.factories import approved_store, linked_customer
 from tests.flows.conftest import ADMIN_ID
 from tests.flows.harness import Harness, Person
@@ -17,9 +17,9 @@ LANGS = ["en", "hi", "mr"]
 LAST_DAY = date(2026, 11, 9)
 
 PROMPT = {"en": "Send the tracking ids", "hi": "ट्रैकिंग आईडी भेजें", "mr": "ट्रॅकिंग आयडी पाठवा"}
-FREE = {"en": "Free places on your shelf: {free} of {cap}.",
-        "hi": "आपकी दुकान में खाली जगह: {cap} में से {free}।",
-        "mr": "तुमच्या दुकानातील रिकाम्या जागा: {cap} पैकी {free}."}
+FREE = {"en": "Free places on your shelf: {free}/{cap}.",
+        "hi": "आपकी दुकान में खाली जगह: {free}/{cap}।",
+        "mr": "दुकानातील रिकामी जागा: {free}/{cap}."}
 ARRIVED = {"en": "✅ Arrived ({n}): ", "hi": "✅ पहुँच गए ({n}): ", "mr": "✅ पोहोचले ({n}): "}
 ALL_TOLD = {"en": "📨 Every customer has been told", "hi": "📨 हर ग्राहक को उसके पिकअप कोड",
             "mr": "📨 प्रत्येक ग्राहकाला त्याच्या पिकअप कोडसह"}
@@ -27,8 +27,8 @@ MAPS = {"en": "📍 Open the store in Maps", "hi": "📍 स्टोर को 
         "mr": "📍 स्टोअर नकाशात उघडा"}
 NOTICE = {"en": "📦 Your parcel {t} has arrived!", "hi": "📦 आपका पार्सल {t} पहुँच गया है!",
           "mr": "📦 तुमचे पार्सल {t} पोहोचले आहे!"}
-HOURS = {"en": "Opening hours: 09:00–21:00", "hi": "खुलने का समय: 09:00–21:00",
-         "mr": "उघडण्याची वेळ: 09:00–21:00"}
+HOURS = {"en": "Opening hours: 9 am – 9 pm", "hi": "खुलने का समय: सुबह 9 से रात 9 बजे तक",
+         "mr": "उघडण्याची वेळ: सकाळी 9 ते रात्री 9"}
 LAST = {"en": "Last day to collect: ", "hi": "लेने का आख़िरी दिन: ", "mr": "घेण्याचा शेवटचा दिवस: "}
 UNKNOWN = {"en": "is not in our list. Type the customer's mobile number (or share",
            "hi": "हमारी सूची में नहीं है। ग्राहक का मोबाइल नंबर टाइप करें",
@@ -44,12 +44,12 @@ OTHER_STORE = {"en": "⛔ Not for your store: {t}.", "hi": "⛔ आपके स
 ALREADY = {"en": "ℹ️ Already received earlier, nothing changed: {t}",
            "hi": "ℹ️ पहले ही दर्ज हो चुके हैं, कुछ नहीं बदला: {t}",
            "mr": "ℹ️ आधीच नोंदवले आहेत, काहीही बदलले नाही: {t}"}
-NOT_ACCEPTED = {"en": "🚫 Not accepted, your shelf is full (2 of 2 places in use): {t}.",
-                "hi": "🚫 नहीं लिए गए, दुकान में जगह भर गई है (2 में से 2 जगहें भरी हैं): {t}।",
-                "mr": "🚫 घेतले नाहीत, दुकानातील जागा भरली आहे (2 पैकी 2 जागा भरलेल्या): {t}."}
-FULL = {"en": "🚫 Your shelf is full: 2 of 2 places are in use.",
-        "hi": "🚫 आपकी दुकान में जगह भर गई है: 2 में से 2 जगहें भरी हैं।",
-        "mr": "🚫 तुमच्या दुकानातील जागा भरली आहे: 2 पैकी 2 जागा भरलेल्या आहेत."}
+NOT_ACCEPTED = {"en": "🚫 Not accepted, your shelf is full (places in use: 2/2): {t}.",
+                "hi": "🚫 नहीं लिए गए, दुकान में जगह भर गई है (भरी जगह: 2/2): {t}।",
+                "mr": "🚫 घेतले नाहीत, दुकानातील जागा भरली आहे (भरलेली जागा: 2/2): {t}."}
+FULL = {"en": "🚫 Your shelf is full. Places in use: 2/2.",
+        "hi": "🚫 आपकी दुकान में जगह भर गई है। भरी जगह: 2/2।",
+        "mr": "🚫 तुमच्या दुकानातील जागा भरली आहे. भरलेली जागा: 2/2."}
 TOLD = {"en": "✅ told", "hi": "✅ बता दिया", "mr": "✅ कळवले"}
 NOT_TOLD = {"en": "⏳ not told yet", "hi": "⏳ अभी नहीं बताया", "mr": "⏳ अजून कळवले नाही"}
 REFUSE = {"en": "🚫 Refuse: damaged", "hi": "🚫 मना करें: खराब पार्सल", "mr": "🚫 नकार द्या: खराब पार्सल"}
@@ -93,7 +93,7 @@ async def test_expected_parcel_arrives_and_the_linked_customer_gets_the_notice(
     assert notice.text.startswith(NOTICE[lang].format(t="TRK10000001"))
     assert "Sharma Kirana" in notice.text and "12 MG Road, Kothrud, Pune, 411038" in notice.text
     assert HOURS[lang] in notice.text
-    assert LAST[lang] + format_date(LAST_DAY, lang) in notice.text
+    assert LAST[lang] + format_weekday_date(LAST_DAY, lang) in notice.text
     (link,) = [e for e in notice.entities if e["type"] == "text_link"]
     assert link["url"] == "https://maps.google.com/?q=18.507400,73.807700"
     assert MAPS[lang] in notice.text

@@ -70,6 +70,19 @@ async def test_default_command_menus_are_set_per_language(harness: Harness) -> N
     assert set(default) == set(hindi) == set(marathi) >= {"start", "help", "language", "cancel"}
 
 
+async def test_what_can_this_bot_do_is_set_in_three_languages(harness: Harness) -> None:
+    """Telegram shows these before anyone writes: default English, Hindi and Marathi."""
+    api = harness.api
+    assert api.description().startswith("Kirana Partner: collect your parcels")
+    assert api.description("hi").startswith("किराना पार्टनर:")
+    assert api.description("mr").startswith("किराणा पार्टनर:")
+    assert api.description(short=True).startswith("Collect your parcels at a neighbourhood shop")
+    for lang in ("hi", "mr"):
+        assert 0 < len(api.description(lang)) <= 512
+        assert 0 < len(api.description(lang, short=True)) <= 120
+        assert api.description(lang, short=True) != api.description(short=True)
+
+
 async def test_language_survives_a_restart(harness: Harness) -> None:
     asha = await harness.person(101, "en")
     await asha.send("/language")

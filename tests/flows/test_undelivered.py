@@ -10,8 +10,8 @@ from tests.flows.parcel_helpers import load_manifest
 
 ADMIN = 900
 TITLE = {"en": "📮 Messages to others (notices, receipts, alerts)",
-         "hi": "📮 दूसरों को संदेश (सूचनाएँ, रसीदें, अलर्ट)",
-         "mr": "📮 इतरांना संदेश (सूचना, पावत्या, अलर्ट)"}
+         "hi": "📮 दूसरों को मैसेज (सूचनाएँ, रसीदें, अलर्ट)",
+         "mr": "📮 इतरांना मेसेज (सूचना, पावत्या, अलर्ट)"}
 LOST = {"en": "Not delivered in the last 7 days: 1", "hi": "पिछले 7 दिनों में नहीं पहुँचे: 1",
         "mr": "गेल्या 7 दिवसांत पोहोचले नाहीत: 1"}
 BLOCKED = {"en": "· blocked the bot: 1", "hi": "· बॉट को ब्लॉक किया है: 1",

@@ -143,3 +143,118 @@ def test_counts_take_the_right_plural_form() -> None:
     assert translator("hi").ngettext(one, many, 1).format(count=1) == (
         "1 व्यक्ति ने बॉट को ब्लॉक किया है।")
     assert translator("en").ngettext(one, many, 2).format(count=2) == "2 people blocked the bot."
+
+
+# ----------------------------------------------------------------------------- counts
+# A placeholder holding a count is named for what it counts. Bounds that are never 1
+# ({limit}, {length}, {size}: "at most 300 characters") and ordinals ({n}., {number}) are not
+# counts. A count is either a label ("Loaded: 5", "places in use: 1/20") or goes through
+# ngettext: in a singular message, no language may put a word after a count
+# ("{count} rows", "{total} जणांना", "{days} दिवसांपासून").
+COUNTS = ("count", "total", "rows", "held", "free", "capacity", "days", "shown", "left",
+          "sent", "failed", "blocked", "told", "minutes")
+_COUNT_THEN_WORD = re.compile(
+    r"\{(" + "|".join(COUNTS) + r")\}\s*(?!more\s*$)[A-Za-z\u0900-\u0963\u0970-\u097F]")
+# "{held} of {capacity}", "{capacity} में से {free}", "{capacity} पैकी {free}" join two counts.
+_COUNT_JOINER = re.compile(r"\}\s+(?:of|में से|पैकी)\s+\{")
+
+
+def _word_after_count(text: str) -> bool:
+    return bool(_COUNT_THEN_WORD.search(_COUNT_JOINER.sub("}/{", text)))
+
+
+def test_every_counted_message_uses_ngettext() -> None:
+    offenders = []
+    for lang in LANGUAGES:
+        for m in _catalog(lang):
+            if not m.id or isinstance(m.id, tuple):
+                continue
+            for text in (m.id, m.string):
+                if text and _word_after_count(text):
+                    offenders.append((lang, text))
+    assert not offenders, f"a count followed by a word needs ngettext (or a label): {offenders}"
+
+
+# Plural-only words: one of these right after the number 1 reads "1 rows", "1 जणांना".
+PLURAL_WORDS = {
+    "en": r"people|persons|rows|recipients|readers|parcels|days|minutes|places|codes|ids"
+          r"|characters|applications|notices|customers|stores|messages|these",
+    "hi": r"लोगों|व्यक्तियों|जगहें|पंक्तियाँ|पंक्तियों|दिनों|मिनटों|अक्षरों|सूचनाएँ|ग्राहकों"
+          r"|पार्सलों|प्राप्तकर्ताओं|गलतियाँ|इन्हें|उन्हें",
+    "mr": r"जणांना|जणांनी|जणांचे|दिवसांपासून|दिवसांनी|दिवसांत|भरलेल्या|मिनिटांत|मिनिटांसाठी"
+          r"|मिनिटे|अक्षरे|ओळी|ग्राहकांना|ग्राहकांनी|प्राप्तकर्ते|चुका|त्या",
+}
+
+
+def _render(text: str, n: int) -> str:
+    """Fill every placeholder: counts with ``n``, anything else with a neutral token."""
+    return PLACEHOLDER.sub(
+        lambda m: str(n) if m.group(0).strip("{}").split("!")[0].split(":")[0] in COUNTS
+        else "X", text)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_counted_messages_read_right_at_0_1_2_5(lang: str) -> None:
+    t = translator(lang)
+    after_one = re.compile(
+        r"(?<![\d/])1 (?:\S+ ){0,2}?(?:" + PLURAL_WORDS[lang] + r")(?![\u0900-\u097F\w])")
+    bad = []
+    for m in _catalog("en"):
+        if not m.id:
+            continue
+        for n in (0, 1, 2, 5):
+            if isinstance(m.id, tuple):
+                text = _render(t.ngettext(m.id[0], m.id[1], n), n)
+            elif any(f"{{{c}}}" in m.id for c in COUNTS):
+                text = _render(t.gettext(m.id), n)
+            else:
+                continue
+            assert "{" not in text.replace("{}", ""), text
+            if n == 1 and after_one.search(text):
+                bad.append(text)
+    assert not bad, f"{lang}: a plural word after 1: {bad}"
+
+
+def test_zero_days_is_arrived_today() -> None:
+    from bot.handlers.pickup import waited_text
+
+    for lang, today, one, many in [
+        ("en", "Arrived at your shop today", "At your shop for 1 day", "At your shop for 5 days"),
+        ("hi", "आज ही आपकी दुकान पर आया", "आपकी दुकान पर 1 दिन से", "आपकी दुकान पर 5 दिन से"),
+        ("mr", "आजच तुमच्या दुकानात आले", "तुमच्या दुकानात 1 दिवसापासून",
+         "तुमच्या दुकानात 5 दिवसांपासून"),
+    ]:
+        t = translator(lang)
+        assert [waited_text(t, d) for d in (0, 1, 5)] == [today, one, many]
+
+
+# ------------------------------------------------------------------ Marathi agreement
+# With तुम्ही an intransitive past takes -त: "थांबला होतात", "आला आहात", never "थांबला होता"
+# or "तुम्ही नव्हता" (third person singular). Transitive pasts agree with the object and stay
+# ("तुम्ही नोंदणी सुरू केली होती").
+_SECOND_PERSON = re.compile(r"तुम्ही|तुम्हाला|तुमच|स्वागत|करूया")
+_THIRD_SINGULAR_PAST = re.compile(
+    r"(?<![\u0900-\u097F])(?:थांबला|थांबली|आला|आली|बसला|बसली|राहिला|राहिली"
+    r"|पोहोचला|पोहोचली|नव्हता|नव्हती)(?: होता| होती)?(?![\u0900-\u097F])(?! (?:आहात|होतात))")
+
+
+def test_marathi_verbs_agree_with_tumhi() -> None:
+    offenders = [t for _, t in _pairs("mr")
+                 if _SECOND_PERSON.search(t) and _THIRD_SINGULAR_PAST.search(t)]
+    assert not offenders, f"third person singular past with तुम्ही: {offenders}"
+
+
+# ---------------------------------------------------------------------- glossary words
+# One word for "message" and one for "save" per language, and the counter's words, not the
+# office's (locales/GLOSSARY.md).
+NOT_AT_THE_COUNTER = {
+    "hi": r"संदेश|टेक्स्ट|निलंबित",
+    "mr": r"संदेश|मजकूर|टेक्स्ट|जतन|सुपूर्द|निलंबित|प्रणाली|अर्धविराम|स्वल्पविराम|बिघाड",
+}
+
+
+@pytest.mark.parametrize("lang", ["hi", "mr"])
+def test_glossary_words_only(lang: str) -> None:
+    word = re.compile(NOT_AT_THE_COUNTER[lang])
+    offenders = [t for _, t in _pairs(lang) if word.search(t)]
+    assert not offenders, f"{lang}: use the glossary's everyday word in: {offenders}"

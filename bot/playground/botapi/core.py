@@ -840,6 +840,8 @@ class FakeBotAPI:
         self._callback_queries: dict[str, _CallbackQuery] = {}
         self._next_callback_id = 0
         self._commands: dict[tuple[str, str], list[JSON]] = {}
+        # (kind "description" / "short_description", language_code or "") -> text
+        self._descriptions: dict[tuple[str, str], str] = {}
         self._files: dict[str, StoredFile] = {}
         self._files_by_path: dict[str, StoredFile] = {}
         self._file_counter = 0
@@ -871,6 +873,10 @@ class FakeBotAPI:
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
+            "setMyDescription": self._set_my_description,
+            "getMyDescription": self._get_my_description,
+            "setMyShortDescription": self._set_my_short_description,
+            "getMyShortDescription": self._get_my_short_description,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -1080,6 +1086,11 @@ class FakeBotAPI:
             scope = scope.to_dict()
         key = (self._scope_key(scope, check_chat=False), language_code or "")
         return [dict(c) for c in self._commands.get(key, [])]
+
+    def description(self, language_code: str | None = None, *, short: bool = False) -> str:
+        """Text stored by setMyDescription (or setMyShortDescription) for ``language_code``."""
+        kind = "short_description" if short else "description"
+        return self._descriptions.get((kind, language_code or ""), "")
 
     def count(self, method: str) -> int:
         """Number of calls of ``method`` (any letter case), successful or not."""
@@ -1796,6 +1807,31 @@ class FakeBotAPI:
         key = self._commands_key(params)
         self._commands.pop(key, None)
         return True
+
+    def _store_description(self, kind: str, limit: int, params: dict[str, Any]) -> bool:
+        text = params.get(kind) or ""
+        if not isinstance(text, str):
+            raise _bad_request(f"{kind} must be a String")
+        if len(text) > limit:
+            raise _bad_request(f"{kind.upper()}_TOO_LONG")
+        key = (kind, params.get("language_code") or "")
+        if text:
+            self._descriptions[key] = text
+        else:
+            self._descriptions.pop(key, None)
+        return True
+
+    def _set_my_description(self, params: dict[str, Any]) -> bool:
+        return self._store_description("description", 512, params)
+
+    def _set_my_short_description(self, params: dict[str, Any]) -> bool:
+        return self._store_description("short_description", 120, params)
+
+    def _get_my_description(self, params: dict[str, Any]) -> JSON:
+        return {"description": self.description(params.get("language_code"))}
+
+    def _get_my_short_description(self, params: dict[str, Any]) -> JSON:
+        return {"short_description": self.description(params.get("language_code"), short=True)}
 
     def _send_message(self, params: dict[str, Any]) -> JSON:
         text, entities, mode = self._message_text(params)
