@@ -346,6 +346,7 @@ async def run_bulk(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
     thread = threading.Thread(target=sample, daemon=True)
     begun = time.perf_counter()
     cpu = time.process_time()
+    cpu_fake = fake.cpu_seconds()
     app = await start_app(settings)  # the start-up sweep finds the 10,000 rows
     thread.start()
     svc = app.bot_data[SERVICES_KEY]
@@ -355,6 +356,7 @@ async def run_bulk(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         await sender.wait_settled(timeout=600)
         elapsed = time.perf_counter() - begun
         cpu = time.process_time() - cpu
+        cpu_fake = fake.cpu_seconds() - cpu_fake
         states = await outbox_store.counts(svc.db)
     finally:
         stop.set()
@@ -382,6 +384,9 @@ async def run_bulk(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         "missing": report["missing"],
         "duplicates": report["duplicates"],
         "bot_cpu_ms_per_message": round(cpu / max(1, timeline["delivered"]) * 1000, 3),
+        "cpu_busy_bot": round(cpu / elapsed, 2),
+        "cpu_busy_fake": round(cpu_fake / elapsed, 2),
+        "load_average_1min": os.getloadavg()[0],
         "rss_first_quarter_mib": round(max(rss[:quarter]) / 1024, 1) if rss else None,
         "rss_last_quarter_mib": round(max(rss[-quarter:]) / 1024, 1) if rss else None,
         "rss_peak_mib": round(max(rss) / 1024, 1) if rss else None,
@@ -458,8 +463,11 @@ if __name__ == "__main__":
     parser.add_argument("scenario", choices=[*SCENARIOS, "all"])
     parser.add_argument("--interval", type=float, default=0.5,
                         help="seconds between the bystander's answer and its next /start")
+    parser.add_argument("--concurrency", type=int, default=BULK_CONCURRENCY,
+                        help="bulk10k: outbox messages in flight (KIRANA_OUTBOX_CONCURRENCY)")
     args = parser.parse_args()
     BYSTANDER_INTERVAL = args.interval
+    BULK_CONCURRENCY = args.concurrency
     chosen = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     os.environ.setdefault("PYTHONHASHSEED", "0")
     sys.exit(1 if asyncio.run(main(chosen)) else 0)

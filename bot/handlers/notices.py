@@ -94,7 +94,7 @@ def render_notice(t: Translator, notice: Notice, code: str) -> str:
     ])
 
 
-@outbox.renderer(notices_service.KIND, on_sent=notices_service.notice_sent,
+@outbox.renderer(notices_service.KIND, on_sent_many=notices_service.notices_sent,
                  on_failed=notices_service.notice_failed)
 async def render_arrival_notice(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage | None:
     """The code is issued here, as the message goes out: the outbox never holds it."""

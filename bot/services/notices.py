@@ -105,6 +105,16 @@ async def notice_sent(conn: aiosqlite.Connection, sent: Outcome) -> None:
         conn, parcel_id, "notified", None, sent.now, {"user_id": sent.chat_id})
 
 
+async def notices_sent(conn: aiosqlite.Connection, sent: list[Outcome]) -> None:
+    """Outbox hook for a group of notices that reached their customers (what
+    :func:`notice_sent` does for one, in two statements for the whole group)."""
+    await parcels_repo.mark_many_notified(
+        conn, [(s.payload["parcel_id"], s.now) for s in sent])
+    await parcels_repo.append_events(
+        conn, [(s.payload["parcel_id"], "notified", None, s.now, {"user_id": s.chat_id})
+               for s in sent])
+
+
 async def notice_failed(conn: aiosqlite.Connection, failed: Outcome) -> None:
     """Outbox hook: the notice could not be delivered; queue it again when they come back."""
     parcel_id = failed.payload["parcel_id"]
