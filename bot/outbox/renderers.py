@@ -58,6 +58,9 @@ class Outcome:
 
 
 Render = Callable[[RenderContext, dict[str, Any]], Awaitable[OutMessage | None]]
+# Many rows of one kind at once (one transaction instead of one per row): the same answers, in
+# the same order, as ``render`` called on each.
+RenderMany = Callable[[list[RenderContext], list[dict[str, Any]]], Awaitable[list[OutMessage | None]]]
 Hook = Callable[[aiosqlite.Connection, Outcome], Awaitable[None]]
 OnSent = Hook
 OnFailed = Hook
@@ -74,6 +77,7 @@ class Kind:
     on_failed: OnFailed | None = None
     on_sent_many: ManyHook | None = None
     on_failed_many: ManyHook | None = None
+    render_many: RenderMany | None = None
 
     @property
     def has_hooks(self) -> bool:
@@ -99,24 +103,28 @@ def register(
     on_failed: OnFailed | None = None,
     on_sent_many: ManyHook | None = None,
     on_failed_many: ManyHook | None = None,
+    render_many: RenderMany | None = None,
 ) -> None:
     """Register the renderer of ``kind`` (at import time of the feature's handler module).
 
     ``on_sent_many`` / ``on_failed_many``, when given, are called once per group of outcomes
-    instead of ``on_sent`` / ``on_failed`` once per row (same transaction, same meaning).
+    instead of ``on_sent`` / ``on_failed`` once per row (same transaction, same meaning);
+    ``render_many``, when given, renders the rows the sender starts together in one call.
     Registering the same kind again replaces it (module reloads in tests)."""
-    REGISTRY.kinds[kind] = Kind(kind, render, on_sent, on_failed, on_sent_many, on_failed_many)
+    REGISTRY.kinds[kind] = Kind(kind, render, on_sent, on_failed, on_sent_many, on_failed_many,
+                                render_many)
 
 
 def renderer(
     kind: str, *, on_sent: OnSent | None = None, on_failed: OnFailed | None = None,
     on_sent_many: ManyHook | None = None, on_failed_many: ManyHook | None = None,
+    render_many: RenderMany | None = None,
 ) -> Callable[[Render], Render]:
     """Decorator form of :func:`register`."""
 
     def wrap(fn: Render) -> Render:
         register(kind, fn, on_sent=on_sent, on_failed=on_failed, on_sent_many=on_sent_many,
-                 on_failed_many=on_failed_many)
+                 on_failed_many=on_failed_many, render_many=render_many)
         return fn
 
     return wrap

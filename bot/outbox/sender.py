@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,6 +160,9 @@ class _Writer:
                 return
 
 
+_UNRENDERED: Any = object()
+
+
 def _has_hooks(name: str) -> bool:
     kind = REGISTRY.get(name)
     return kind is not None and kind.has_hooks
@@ -266,17 +270,17 @@ class OutboxSender:
                     continue
                 buffer = deque(r for r in rows if r.chat_id not in self._busy)
                 refill = False
-            started = 0
-            while buffer and self._sending < self.concurrency:
-                row = buffer.popleft()
-                if row.chat_id in self._busy:
-                    continue  # that chat's row is on its way; its next one comes later
-                self._busy.add(row.chat_id)
-                self._sending += 1
-                task = asyncio.get_running_loop().create_task(self._work(row))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                started += 1
+            group: list[store.OutboxRow] = []
+            if buffer and self._may_start(buffer[0]):
+                while buffer and self._sending < self.concurrency:
+                    row = buffer.popleft()
+                    if row.chat_id in self._busy:
+                        continue  # that chat's row is on its way; its next one comes later
+                    self._busy.add(row.chat_id)
+                    self._sending += 1
+                    group.append(row)
+            if group:
+                self._start(group)
             if not self._busy and not buffer:
                 for fut in waiters:
                     if not fut.done():
@@ -291,6 +295,52 @@ class OutboxSender:
             except TimeoutError:
                 refill = True  # a back-off may have ended
 
+    def _may_start(self, head: store.OutboxRow) -> bool:
+        """Rows of a kind rendered in groups (arrival notices) start when half the places are
+        free, so that they are rendered many per transaction; any other row at once."""
+        free = self.concurrency - self._sending
+        if free <= 0:
+            return False
+        kind = REGISTRY.get(head.kind)
+        if kind is None or kind.render_many is None or self._sending == 0:
+            return True
+        return free >= max(1, self.concurrency // 2)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _start(self, group: list[store.OutboxRow]) -> None:
+        together: dict[str, list[store.OutboxRow]] = {}
+        for row in group:
+            kind = REGISTRY.get(row.kind)
+            if kind is not None and kind.render_many is not None:
+                together.setdefault(row.kind, []).append(row)
+            else:
+                self._spawn(self._work(row))
+        for name, rows in together.items():
+            if len(rows) == 1:
+                self._spawn(self._work(rows[0]))
+            else:
+                self._spawn(self._work_many(name, rows))
+
+    async def _work_many(self, name: str, rows: list[store.OutboxRow]) -> None:
+        """Render rows of one kind in one call, then send each on its own."""
+        kind = REGISTRY.get(name)
+        assert kind is not None and kind.render_many is not None
+        rendered: list[OutMessage | None | BaseException]
+        try:
+            ctxs = [self._context(row) for row in rows]
+            rendered = list(await kind.render_many(ctxs, [row.payload for row in rows]))
+            if len(rendered) != len(rows):
+                raise RuntimeError(f"render_many of {name!r} gave {len(rendered)} answers")
+        except Exception as exc:  # noqa: BLE001 - each row is retried as a renderer's error
+            log.exception("outbox: rendering %d %s rows failed", len(rows), name)
+            rendered = [exc] * len(rows)
+        for row, message in zip(rows, rendered, strict=True):
+            self._spawn(self._work(row, message))
+
     async def _until_next_due(self) -> float:
         try:
             first = await store.next_due_at(self.svc.db)
@@ -303,11 +353,13 @@ class OutboxSender:
 
     # ------------------------------------------------------------------ one row
 
-    async def _work(self, row: store.OutboxRow) -> None:
+    async def _work(self, row: store.OutboxRow, rendered: Any = _UNRENDERED) -> None:
         """Render and send (holding one of ``concurrency`` places), then record the outcome
         (holding only the chat: its next row waits for this one's outcome to be committed)."""
         try:
-            rec = await self._attempt(row)
+            if isinstance(rendered, BaseException):
+                raise rendered
+            rec = await self._attempt(row, rendered)
         except Exception as exc:  # noqa: BLE001 - a renderer's bug must not stop the sender
             log.exception("outbox row %s (%s) failed", row.id, row.kind)
             rec = self._failure(row, Judgement(Verdict.RETRY, f"internal error: {exc!r}"[:300]))
@@ -324,12 +376,18 @@ class OutboxSender:
             self._wake.set()
             self._progress.set()
 
-    async def _attempt(self, row: store.OutboxRow) -> _Record | None:
+    def _context(self, row: store.OutboxRow) -> RenderContext:
+        t = translator(effective_language(row.language, row.tg_language))
+        return RenderContext(self.svc, row.chat_id, t, row.id)
+
+    async def _attempt(self, row: store.OutboxRow, rendered: Any = _UNRENDERED) -> _Record | None:
         kind = REGISTRY.get(row.kind)
         if kind is None:
             return self._failure(row, Judgement(Verdict.FAILED, f"no renderer for {row.kind!r}"))
-        t = translator(effective_language(row.language, row.tg_language))
-        message = await kind.render(RenderContext(self.svc, row.chat_id, t, row.id), row.payload)
+        if rendered is _UNRENDERED:
+            message = await kind.render(self._context(row), row.payload)
+        else:
+            message = rendered
         if message is None:
             self.stats["dropped"] += 1
             return _Record(row, store.RowOutcome(row.id, store.DROPPED, tries=1))

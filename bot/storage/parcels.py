@@ -50,6 +50,15 @@ async def append_events(
     )
 
 
+async def by_ids_with_owner(conn: aiosqlite.Connection, ids: Iterable[int]) -> dict[int, Row]:
+    """Parcels by id, each with ``owner``: the user now linked to its phone (or None)."""
+    cur = await conn.execute(
+        "SELECT p.*, c.user_id AS owner FROM parcels p "
+        "LEFT JOIN customers c ON c.phone = p.customer_phone "
+        "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(set(ids))),))
+    return {r["id"]: r for r in await cur.fetchall()}
+
+
 async def by_tracking(conn: aiosqlite.Connection | Database, tracking_id: str) -> Row | None:
     sql = "SELECT * FROM parcels WHERE tracking_id = ?"
     if isinstance(conn, Database):
