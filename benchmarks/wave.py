@@ -279,7 +279,9 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         assert sender is not None
         await sender.wait_settled(timeout=600)
         wave_s = time.monotonic() - wave_started
-        bystander.stop()
+        # In a thread: joining the bystander's thread on the event loop would freeze the bot
+        # while a probe waits for its answer (the "unanswered" probe of the earlier runs).
+        await asyncio.to_thread(bystander.stop)
         during = bystander.latencies[len(idle):]
         states = await outbox_store.counts(svc.db)
     finally:
