@@ -4,7 +4,12 @@
   only after the previous one's outcome is committed), up to ``concurrency`` chats at once.
 * Every request goes through the bot's rate limiter as bulk traffic with the row's priority as
   its rank: replies to people typing go first, broadcasts last, one chat's messages spaced.
-* Outcomes are committed in groups (one transaction for many rows), each with its kind's hook.
+* Rows are chosen a page at a time (one indexed query per page, not per row). Rows of a kind
+  with ``render_many`` (arrival notices) start in groups and are rendered in one call (their
+  codes issued in one transaction); a row holds one of ``concurrency`` places only while it is
+  rendered and sent, not while its outcome is being committed.
+* Outcomes are committed in groups: one ``UPDATE … FROM json_each(?)`` statement for all the
+  rows' states, plus each kind's hooks (``on_sent_many`` once per group where given).
   429 → the row (and so its chat) waits ``retry_after``; 5xx / timeouts / resets → back-off
   1, 2, 4, 8, 16 … s; 403 → user blocked; 400 or too many tries → recorded ``failed``. A
   waiting row holds only its own chat.
