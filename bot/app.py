@@ -7,6 +7,7 @@ buttons come first, then the catch-alls (unknown command, free text, stale butto
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -19,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
     admin_stats,
@@ -35,6 +36,7 @@ from bot.handlers import (
     payouts,
     pickup,
     receive,
+    returns,
     router,
     scan,
     show_qr,
@@ -45,6 +47,7 @@ from bot.handlers.callbacks import pattern
 from bot.handlers.commands import set_default_commands
 from bot.handlers.context import SERVICES_KEY
 from bot.inbox.replies import ReplyingRateLimiter
+from bot.jobs import holding_sweep
 from bot.ops.update_log import LoggingApplication, instrument_handlers
 from bot.outbox.sender import EXTRAS_KEY as OUTBOX_KEY
 from bot.outbox.sender import OutboxSender
@@ -71,10 +74,12 @@ FEATURES: list = [
     parcel_admin,
     pickup,
     earnings,
+    returns,
     broadcast,
     admin_stats,
     stores_admin,
     payouts,
+    holding_sweep,
     deliveries,
 ]
 
@@ -105,7 +110,9 @@ def build_application(
     clock: Clock | None = None,
 ) -> Application:
     """The whole bot, ready for ``run_polling`` (or ``initialize`` + ``process_update``)."""
-    the_clock = clock or SystemClock()
+    the_clock = clock or (
+        OffsetClock(timedelta(seconds=settings.clock_offset_seconds))
+        if settings.clock_offset_seconds else SystemClock())
 
     async def post_init(app: Application) -> None:
         db = await Database.open(settings.db_path)

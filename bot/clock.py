@@ -17,6 +17,16 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class OffsetClock:
+    """The system clock moved ahead by a fixed amount (``KIRANA_CLOCK_OFFSET_SECONDS``, tests)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 class ManualClock:
     """A clock that only moves when told to (tests, benchmarks)."""
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Kolkata"
     hold_days: int = Field(default=7, ge=1, le=60)
     reminder_days: int = Field(default=2, ge=0, le=30)
+    # Hour of the day (programme's time zone) from which shopkeepers get the morning summary.
+    summary_hour: int = Field(default=9, ge=0, le=23)
     fee_paise: int = Field(default=1000, ge=0, le=10_000_000)
     log_level: str = "INFO"
     log_format: str = "plain"
@@ -82,6 +84,9 @@ class Settings(BaseSettings):
     # How long a reply to the person being answered is retried on 5xx, timeouts and
     # connection resets before it is recorded as undelivered.
     reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)
+    # TEST ONLY: the bot's clock runs this many seconds ahead of the machine's, so an
+    # end-to-end test can cross a last day without waiting for it. Never set in production.
+    clock_offset_seconds: float = Field(default=0.0, ge=0, le=400 * 86400)
     # Scanning photos of labels (bot/scan/): the largest file and picture accepted, the time
     # one photo may take, and how many photos are decoded at once (threads).
     scan_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=20 * 1024 * 1024)

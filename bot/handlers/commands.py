@@ -33,6 +33,8 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec("receive", N_("Record parcels that arrived"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("parcels", N_("Parcels waiting for pickup"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("pickup", N_("Hand over a parcel to a customer"), frozenset({Role.SHOPKEEPER})),
+    CommandSpec("returns", N_("Parcels to give back to the courier"),
+                frozenset({Role.SHOPKEEPER})),
     CommandSpec("earnings", N_("Your earnings this month and last"), frozenset({Role.SHOPKEEPER})),
     CommandSpec("mystore", N_("Your store's details and store code"),
                 frozenset({Role.SHOPKEEPER})),

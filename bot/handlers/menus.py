@@ -32,6 +32,7 @@ MENU: dict[Role, list[MenuEntry]] = {
         MenuEntry(N_("📷 Scan labels"), "scan"),
         MenuEntry(N_("📦 Hand over a parcel"), "pickup"),
         MenuEntry(N_("📋 Parcels waiting"), "parcels"),
+        MenuEntry(N_("↩️ Returns"), "returns"),
         MenuEntry(N_("💰 Earnings"), "earnings"),
         MenuEntry(N_("🏪 My store"), "mystore"),
     ],

@@ -24,6 +24,9 @@ EVENT_LABELS = {
     "notice_failed": N_("notice not delivered"),
     "linked": N_("customer linked their number"),
     "extended": N_("hold extended"),
+    "reminded": N_("customer reminded of the last day"),
+    "expired": N_("last day over: to return"),
+    "returned": N_("returned to the courier"),
 }
 
 REFUSE_REASON_LABELS = {

@@ -13,8 +13,9 @@
 """
 
 from bot.outbox.renderers import Outcome, OutMessage, RenderContext, register, renderer
-from bot.outbox.store import Priority, enqueue, enqueue_many
+from bot.outbox.store import Priority, enqueue, enqueue_batch, enqueue_many
 
 __all__ = [
-    "OutMessage", "Outcome", "Priority", "RenderContext", "enqueue", "enqueue_many", "register", "renderer",
+    "OutMessage", "Outcome", "Priority", "RenderContext", "enqueue", "enqueue_batch",
+    "enqueue_many", "register", "renderer",
 ]

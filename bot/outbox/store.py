@@ -107,6 +107,26 @@ async def enqueue_many(
     return added
 
 
+async def enqueue_batch(
+    conn: aiosqlite.Connection,
+    messages: Sequence[tuple[int, str, Mapping[str, Any], Priority | int]],
+    *,
+    now: datetime,
+) -> None:
+    """Many different messages, (chat id, kind, payload, priority) each, in one statement.
+
+    For work that queues thousands at once in one transaction (the holding sweep): each
+    ``enqueue`` is a round trip to the database thread. No dedupe key.
+    """
+    ts = to_db(now)
+    await conn.executemany(
+        """INSERT INTO outbox (chat_id, kind, payload, priority, not_before, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        [(chat_id, kind, json.dumps(dict(payload), ensure_ascii=False, sort_keys=True),
+          int(priority), ts, ts) for chat_id, kind, payload, priority in messages],
+    )
+
+
 def _row(r: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(r["id"], r["chat_id"], r["kind"], json.loads(r["payload"]), r["priority"],
                      r["attempts"], r["language"], r["tg_language"])

@@ -2,7 +2,8 @@
 
 Rules:
 * Only the owner of an *approved* store hands over, and only parcels *arrived* at that store
-  whose current code hash matches the code typed. Every other case — a parcel at another
+  whose current code hash matches the code typed and whose last day is not over (a parcel
+  past its last day is to return, even before the holding sweep has marked it). Every other case — a parcel at another
   store, already picked up, returned, a code voided by "new code", a code that never existed —
   is the same :class:`NoParcel`, so a guesser learns nothing; each counts as a wrong code
   (see :mod:`bot.services.lockout`).
@@ -255,6 +256,7 @@ async def look_up_code(
 ) -> Found | NoParcel | BadCode | Locked | NotAStore:
     """Find the parcel waiting at the user's store under the code typed; open its screen."""
     now = svc.clock.now()
+    today = now.astimezone(svc.settings.tz).date()
     key = code_key(svc.settings)
     async with svc.db.transaction() as conn:
         store_row = await repo.store_of_owner(conn, user_id)
@@ -269,6 +271,9 @@ async def look_up_code(
             return BadCode(parsed.reason)
         digest = hash_code(key, store.id, parsed.value)
         found = await repo.arrived_by_code(conn, store.id, digest)
+        if found is not None and found.last_day is not None and found.last_day < today:
+            # Past its last day: to return, whether or not the sweep has got to it yet.
+            found = None
         if found is None:
             wrong = await lockout.record_wrong_code(conn, store.id, user_id, now)
             if wrong.lock is not None:

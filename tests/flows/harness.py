@@ -103,6 +103,10 @@ class Harness:
     ) -> None:
         self.api = FakeBotAPI()
         self.clock = clock or ManualClock()
+        # The clock starts at 10:00 IST, past the morning summary's hour: a restart would send
+        # every shopkeeper with parcels a summary in the middle of another feature's
+        # conversation. Tests of the summary (tests/flows/test_holding.py) set the hour.
+        settings.setdefault("summary_hour", 23)
         self.settings = Settings(
             bot_token=self.api.token,
             admin_ids=frozenset(admin_ids),
