@@ -35,8 +35,7 @@ RUN /opt/venv/bin/pybabel compile -D messages -d locales \
 
 # ---------------------------------------------------------------------------- image
 FROM ${PYTHON_IMAGE}
-# /healthz stays inside the container; the webhook listens for the proxy; matplotlib (charts)
-# keeps its font cache in /tmp, not on the database volume.
+# /healthz stays inside the container; the webhook listens for the proxy.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \
@@ -46,8 +45,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     KIRANA_HEALTH_PORT=8088 \
     KIRANA_WEBHOOK_LISTEN=0.0.0.0 \
     KIRANA_WEBHOOK_PORT=8443 \
-    KIRANA_STOP_GRACE_SECONDS=8 \
-    MPLCONFIGDIR=/tmp/matplotlib
+    KIRANA_STOP_GRACE_SECONDS=8
 # libfribidi0: Pillow's wheels bring Raqm and HarfBuzz but load FriBiDi from the system; without
 # it the chart's Devanagari labels are not shaped (docker/check_image.py checks this).
 RUN apt-get update \

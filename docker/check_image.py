@@ -27,11 +27,16 @@ assert migration_files(), "no migrations in the package"
 fonts = resources.files("bot") / "assets" / "fonts"
 if fonts.is_dir():
     assert any(f.name.endswith((".ttf", ".otf")) for f in fonts.iterdir()), "chart font missing"
+# Pillow draws the chart; matplotlib (with numpy, ~120 MB) must not creep back into the image.
+assert importlib.util.find_spec("matplotlib") is None, "matplotlib is in the image"
 if importlib.util.find_spec("bot.charts") is not None:
     # The chart's Devanagari labels are shaped by Pillow's Raqm, which needs FriBiDi.
     from PIL import features
 
     assert features.check("raqm"), "Pillow cannot shape Devanagari (Raqm/FriBiDi missing)"
+    from bot.charts import fonts as chart_fonts
+
+    assert chart_fonts.DEVANAGARI.is_file() and chart_fonts.LATIN.is_file(), "chart font missing"
 for module in ("bot.app", "bot.inbox.runner", "bot.webhook", "bot.ops.cli"):
     importlib.import_module(module)
 print("check_image: catalogs, formatting, phone numbers, migrations, fonts: ok")

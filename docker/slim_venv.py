@@ -4,8 +4,7 @@
   which read these files and their parents (en_IN → en_001 → en → root).
 * phonenumbers' geocoder and carrier data (42 MB): the bot parses and validates numbers
   (``bot/validation.py``); it never asks where a number is or which carrier it has.
-* every package's own test suite (``tests`` folders: numpy's alone is ~20 MB), type stubs
-  (``*.pyi``), and matplotlib's sample data.
+* every package's own test suite (``tests`` folders) and type stubs (``*.pyi``).
 
 The build then runs ``docker/check_image.py``, which fails if anything the bot needs is gone.
 Usage: python docker/slim_venv.py /opt/venv
@@ -33,8 +32,7 @@ def main(venv: Path) -> None:
         if folder.is_dir():
             removed += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
             shutil.rmtree(folder)
-    for folder in [*site.glob("*/tests"), *site.glob("*/*/tests"),
-                   site / "matplotlib" / "mpl-data" / "sample_data"]:
+    for folder in [*site.glob("*/tests"), *site.glob("*/*/tests")]:
         if folder.is_dir():
             removed += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
             shutil.rmtree(folder)

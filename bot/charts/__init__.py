@@ -1,7 +1,7 @@
 """Charts sent to admins as pictures (PNG), labelled in the admin's language.
 
-This module is light on purpose: matplotlib and Pillow are imported by ``bot.charts.daily``
-only when the first chart is drawn, so they cost nothing at the bot's start-up.
+This module is light on purpose: the drawing code (``bot.charts.daily``, Pillow) is imported
+only when the first chart is drawn, so it costs nothing at the bot's start-up.
 """
 
 from __future__ import annotations

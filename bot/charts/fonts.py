@@ -1,16 +1,16 @@
 """Fonts for charts, shipped with the package so no system font is needed (tests, Docker).
 
-* Devanagari: Noto Sans Devanagari (``bot/assets/fonts/``, SIL OFL 1.1, licence beside it).
-* Latin: DejaVu Sans, which matplotlib ships.
+Both are Noto (``bot/assets/fonts/``, SIL OFL 1.1, licence beside them):
 
-Text is drawn run by run: each character with the Devanagari font when that font has a glyph
-for it, otherwise with DejaVu. :func:`missing` names the characters neither font covers (they
-would show as empty boxes); tests assert it is empty for every label in every language.
+* Devanagari: Noto Sans Devanagari (it also has digits and punctuation, but no Latin letters);
+* Latin: Noto Sans, for English labels, the digits of the axes and the day labels.
 
-Shaping: matplotlib lays text out glyph by glyph without OpenType shaping, so Devanagari
-conjuncts (``र्स`` in पार्सल) and the pre-base vowel sign ``ि`` come out wrong. Labels are
-therefore drawn with Pillow using its Raqm layout (HarfBuzz, included in Pillow's wheels),
-which shapes them as a reader expects; matplotlib draws only the bars, grid and digits.
+Text is drawn run by run: characters of the Devanagari Unicode blocks (and the joiners ZWJ/ZWNJ
+between them) with the Devanagari font, everything else with Noto Sans. Tests read both fonts'
+cmaps (fontTools, a dev dependency) and assert that every label in every language has a glyph.
+
+Shaping: Pillow's Raqm layout (HarfBuzz, included in Pillow's wheels) shapes Devanagari as a
+reader expects: conjuncts such as ``र्स`` in पार्सल, the pre-base vowel sign ``ि``.
 """
 
 from __future__ import annotations
@@ -19,36 +19,28 @@ import logging
 from functools import cache
 from pathlib import Path
 
-import matplotlib
-from fontTools.ttLib import TTFont
 from PIL import ImageFont, features
 
 log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 DEVANAGARI = FONT_DIR / "NotoSansDevanagari-Regular.ttf"
-LATIN = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+LATIN = FONT_DIR / "NotoSans-Regular.ttf"
+
+# Devanagari, Devanagari Extended, Vedic Extensions; ZWNJ and ZWJ shape the letters around them.
+_DEVANAGARI_RANGES = ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF), (0x200C, 0x200D))
 
 
-@cache
-def coverage(path: Path) -> frozenset[int]:
-    """Code points the font has a glyph for (its best cmap)."""
-    with TTFont(path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def missing(text: str, fonts: tuple[Path, ...] = (DEVANAGARI, LATIN)) -> set[str]:
-    """Characters of ``text`` that none of ``fonts`` can draw (whitespace aside)."""
-    return {ch for ch in text if not ch.isspace()
-            and not any(ord(ch) in coverage(f) for f in fonts)}
+def is_devanagari(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _DEVANAGARI_RANGES)
 
 
 def runs(text: str) -> list[tuple[Path, str]]:
-    """``text`` cut into (font, piece) runs: the Devanagari font where it has the glyph."""
-    deva = coverage(DEVANAGARI)
+    """``text`` cut into (font, piece) runs: Devanagari letters with the Devanagari font."""
     out: list[tuple[Path, str]] = []
     for ch in text:
-        font = DEVANAGARI if ord(ch) in deva else LATIN
+        font = DEVANAGARI if is_devanagari(ch) else LATIN
         if out and out[-1][0] == font:
             out[-1] = (font, out[-1][1] + ch)
         else:

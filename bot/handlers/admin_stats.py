@@ -125,7 +125,7 @@ async def chart_png(t: Translator, d: stats_service.DailySeries) -> bytes:
 
 
 def _render(d: stats_service.DailySeries, labels: ChartLabels) -> bytes:
-    from bot.charts.daily import render_daily_chart  # matplotlib: loaded at the first chart
+    from bot.charts.daily import render_daily_chart  # Pillow drawing: loaded at the first chart
 
     return render_daily_chart(d.days, d.arrivals, d.handovers, labels)
 
