@@ -1,7 +1,8 @@
 """Returns (SPEC §7): the shopkeeper gives expired parcels back to the courier and says so.
 
 Rules:
-* Only the owner of the approved store acts, and only on that store's parcels *to return*;
+* Only the owner of the store acts — approved, or suspended: a suspension stops receiving and
+  handing over, not giving back what is on the shelf — and only on its parcels *to return*;
   anything else (forged button, already returned, another store's parcel) is a stale button.
 * *Returned* marks one parcel; *all returned* marks those that were due back when the screen
   was shown (``shown_at``), never one that fell due afterwards and was not on the screen.
@@ -64,7 +65,7 @@ class Returned:
 
 
 async def _my_store(svc: Services, user_id: int) -> StoreInfo | None:
-    row = await pickup_points.approved_store_of_owner(svc.db, user_id)
+    row = await pickup_points.returning_store_of_owner(svc.db, user_id)
     return StoreInfo.from_row(row) if row is not None else None
 
 

@@ -23,6 +23,16 @@ async def approved_store_of_owner(db: Database, user_id: int) -> Row | None:
     )
 
 
+async def returning_store_of_owner(db: Database, user_id: int) -> Row | None:
+    """The store whose parcels the shopkeeper gives back to the courier: approved, or suspended
+    (a suspension stops receiving and handing over, not giving back what is on the shelf)."""
+    return await db.fetchone(
+        "SELECT * FROM stores WHERE owner_user_id = ? AND status IN ('approved', 'suspended') "
+        "ORDER BY status = 'suspended', id LIMIT 1",
+        (user_id,),
+    )
+
+
 async def store_by_id(conn: aiosqlite.Connection | Database, store_id: int) -> Row | None:
     if isinstance(conn, Database):
         return await conn.fetchone("SELECT * FROM stores WHERE id = ?", (store_id,))

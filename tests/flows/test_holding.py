@@ -266,6 +266,27 @@ async def test_expiry_returns_one_by_one_and_all(h: Harness, lang: str) -> None:
     assert {r[0] for r in statuses} == {"returned"}
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_suspended_store_still_gives_parcels_back(h: Harness, lang: str) -> None:
+    # A suspension stops receiving and handing over; the shelf still has to be emptied.
+    s = await shop_and_customer(h, lang)
+    _, tracking, _ = await arrived_parcel(h.svc, s.store_id, tracking_id="TRKSUSP0001")
+    await h.svc.db.execute("UPDATE stores SET status = 'suspended' WHERE id = ?", (s.store_id,))
+    await at(h, EXPIRE_AT + timedelta(seconds=30))
+    s.customer.new(), s.shop.new()
+
+    (screen,) = await s.shop.send("/returns")
+    assert plain(screen).startswith("↩️ 1 ") and tracking in plain(screen)
+    assert RETURNED_BUTTON[lang].format(tracking) in screen.button_texts()
+    (edited,) = await s.shop.press(RETURNED_BUTTON[lang].format(tracking))
+    assert plain(edited).startswith(ONE_DONE[lang])
+    await delivered(h)
+    assert plain(s.customer.new()[0]) == GONE_BACK[lang].format(tracking)
+    # Still suspended for everything else.
+    (answer,) = await s.shop.send("/receive")
+    assert "(KS-0001)" in plain(answer)  # "your store ... is suspended", not the receive prompt
+
+
 async def test_forged_return_buttons_are_stale(h: Harness) -> None:
     s = await shop_and_customer(h, "en")
     pid, _, _ = await arrived_parcel(h.svc, s.store_id)
