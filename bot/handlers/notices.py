@@ -95,12 +95,25 @@ def render_notice(t: Translator, notice: Notice, code: str) -> str:
     ])
 
 
-@outbox.renderer(notices_service.KIND, on_sent=notices_service.notice_sent,
-                 on_failed=notices_service.notice_failed)
-async def render_arrival_notice(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage | None:
-    """The code is issued here, as the message goes out: the outbox never holds it."""
-    notice = await notices_service.issue_notice(ctx.svc, payload["parcel_id"], payload["user_id"])
+def _notice_message(ctx: outbox.RenderContext, notice: Notice | None) -> outbox.OutMessage | None:
     if notice is None:
         return None
     return outbox.OutMessage(render_notice(ctx.t, notice, notice.code),
                              reply_markup=qr_markup(ctx.t, ctx.svc, notice.parcel_id, notice.code))
+
+
+async def render_arrival_notices(
+    ctxs: list[outbox.RenderContext], payloads: list[dict],
+) -> list[outbox.OutMessage | None]:
+    """Many notices at once: their codes issued in one transaction (the sender's groups)."""
+    notices = await notices_service.issue_notices(
+        ctxs[0].svc, [(p["parcel_id"], p["user_id"]) for p in payloads])
+    return [_notice_message(ctx, n) for ctx, n in zip(ctxs, notices, strict=True)]
+
+
+@outbox.renderer(notices_service.KIND, on_sent_many=notices_service.notices_sent,
+                 on_failed=notices_service.notice_failed, render_many=render_arrival_notices)
+async def render_arrival_notice(ctx: outbox.RenderContext, payload: dict) -> outbox.OutMessage | None:
+    """The code is issued here, as the message goes out: the outbox never holds it."""
+    notice = await notices_service.issue_notice(ctx.svc, payload["parcel_id"], payload["user_id"])
+    return _notice_message(ctx, notice)

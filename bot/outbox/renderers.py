@@ -58,9 +58,15 @@ class Outcome:
 
 
 Render = Callable[[RenderContext, dict[str, Any]], Awaitable[OutMessage | None]]
+# Many rows of one kind at once (one transaction instead of one per row): the same answers, in
+# the same order, as ``render`` called on each.
+RenderMany = Callable[[list[RenderContext], list[dict[str, Any]]], Awaitable[list[OutMessage | None]]]
 Hook = Callable[[aiosqlite.Connection, Outcome], Awaitable[None]]
 OnSent = Hook
 OnFailed = Hook
+# The same hook for many rows at once (the sender records outcomes in groups): optional, for
+# kinds sent by the thousand (arrival notices), where one statement per group beats one per row.
+ManyHook = Callable[[aiosqlite.Connection, list[Outcome]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,13 @@ class Kind:
     render: Render
     on_sent: OnSent | None = None
     on_failed: OnFailed | None = None
+    on_sent_many: ManyHook | None = None
+    on_failed_many: ManyHook | None = None
+    render_many: RenderMany | None = None
+
+    @property
+    def has_hooks(self) -> bool:
+        return any((self.on_sent, self.on_failed, self.on_sent_many, self.on_failed_many))
 
 
 @dataclass
@@ -88,20 +101,30 @@ def register(
     *,
     on_sent: OnSent | None = None,
     on_failed: OnFailed | None = None,
+    on_sent_many: ManyHook | None = None,
+    on_failed_many: ManyHook | None = None,
+    render_many: RenderMany | None = None,
 ) -> None:
     """Register the renderer of ``kind`` (at import time of the feature's handler module).
 
+    ``on_sent_many`` / ``on_failed_many``, when given, are called once per group of outcomes
+    instead of ``on_sent`` / ``on_failed`` once per row (same transaction, same meaning);
+    ``render_many``, when given, renders the rows the sender starts together in one call.
     Registering the same kind again replaces it (module reloads in tests)."""
-    REGISTRY.kinds[kind] = Kind(kind, render, on_sent, on_failed)
+    REGISTRY.kinds[kind] = Kind(kind, render, on_sent, on_failed, on_sent_many, on_failed_many,
+                                render_many)
 
 
 def renderer(
     kind: str, *, on_sent: OnSent | None = None, on_failed: OnFailed | None = None,
+    on_sent_many: ManyHook | None = None, on_failed_many: ManyHook | None = None,
+    render_many: RenderMany | None = None,
 ) -> Callable[[Render], Render]:
     """Decorator form of :func:`register`."""
 
     def wrap(fn: Render) -> Render:
-        register(kind, fn, on_sent=on_sent, on_failed=on_failed)
+        register(kind, fn, on_sent=on_sent, on_failed=on_failed, on_sent_many=on_sent_many,
+                 on_failed_many=on_failed_many, render_many=render_many)
         return fn
 
     return wrap

@@ -4,7 +4,12 @@
   only after the previous one's outcome is committed), up to ``concurrency`` chats at once.
 * Every request goes through the bot's rate limiter as bulk traffic with the row's priority as
   its rank: replies to people typing go first, broadcasts last, one chat's messages spaced.
-* Outcomes are committed in groups (one transaction for many rows), each with its kind's hook.
+* Rows are chosen a page at a time (one indexed query per page, not per row). Rows of a kind
+  with ``render_many`` (arrival notices) start in groups and are rendered in one call (their
+  codes issued in one transaction); a row holds one of ``concurrency`` places only while it is
+  rendered and sent, not while its outcome is being committed.
+* Outcomes are committed in groups: one ``UPDATE … FROM json_each(?)`` statement for all the
+  rows' states, plus each kind's hooks (``on_sent_many`` once per group where given).
   429 → the row (and so its chat) waits ``retry_after``; 5xx / timeouts / resets → back-off
   1, 2, 4, 8, 16 … s; 403 → user blocked; 400 or too many tries → recorded ``failed``. A
   waiting row holds only its own chat.
@@ -21,7 +26,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,20 +52,53 @@ MAX_REFUSALS = 20           # 429s for one row before it is recorded failed
 MAX_BACKOFF = 60.0
 IDLE_POLL = 30.0            # a safety net; commits and timers wake the sender
 
-Op = Callable[[aiosqlite.Connection, datetime], Awaitable[None]]
-
-
 def backoff(attempts: int, unit: float = 1.0) -> float:
     """Seconds before try ``attempts + 1`` after a 5xx / timeout: 1, 2, 4, 8 … up to 60."""
     return min(MAX_BACKOFF, unit * 2.0 ** max(0, attempts - 1))
 
 
+@dataclass(slots=True)
+class _Record:
+    """One row's outcome to commit: its new state, and the kind's hook to run with it."""
+
+    row: store.OutboxRow
+    outcome: store.RowOutcome
+    hook: str | None = None        # "sent" | "failed"
+    message_id: int | None = None
+    error: str = ""
+    block: bool = False            # 403: the user blocked the bot
+
+
+async def _run_hooks(conn: aiosqlite.Connection, records: list[_Record], now: datetime) -> None:
+    """Each kind's hooks, grouped: a kind with a ``*_many`` hook gets one call per group."""
+    groups: dict[tuple[str, str], list[_Record]] = {}
+    for rec in records:
+        if rec.hook is not None:
+            groups.setdefault((rec.row.kind, rec.hook), []).append(rec)
+    for (name, hook), recs in groups.items():
+        kind = REGISTRY.get(name)
+        if kind is None:
+            continue
+        outcomes = [Outcome(r.row.chat_id, r.row.payload, now, r.message_id, r.error)
+                    for r in recs]
+        many = kind.on_sent_many if hook == "sent" else kind.on_failed_many
+        one = kind.on_sent if hook == "sent" else kind.on_failed
+        if many is not None:
+            await many(conn, outcomes)
+        elif one is not None:
+            for outcome in outcomes:
+                await one(conn, outcome)
+
+
 class _Writer:
-    """Commits outcomes many per transaction (group commit); each caller awaits its own."""
+    """Commits outcomes many per transaction (group commit); each caller awaits its own.
+
+    A group without hooks or blocked users is one ``UPDATE … FROM json_each(?)`` statement in
+    autocommit: one round trip to the database thread for the whole group."""
 
     def __init__(self, svc: Services) -> None:
         self._svc = svc
-        self._ops: list[tuple[Op, asyncio.Future[None]]] = []
+        self._ops: list[tuple[_Record, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -68,9 +107,9 @@ class _Writer:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="outbox-writer")
 
-    async def commit(self, op: Op) -> None:
+    async def commit(self, rec: _Record) -> None:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._ops.append((op, fut))
+        self._ops.append((rec, fut))
         self._wake.set()
         await fut
 
@@ -81,11 +120,20 @@ class _Writer:
             with contextlib.suppress(Exception):
                 await self._task
 
-    async def _apply(self, batch: list[tuple[Op, asyncio.Future[None]]]) -> None:
+    async def _apply(self, records: list[_Record]) -> None:
         now = self._svc.clock.now()
+        outcomes = [r.outcome for r in records]
+        blocked = [r.row.chat_id for r in records if r.block]
+        hooked = [r for r in records if r.hook is not None and _has_hooks(r.row.kind)]
+        if not blocked and not hooked:
+            await self._svc.db.execute(*store.outcomes_statement(outcomes, now))
+            return
         async with self._svc.db.transaction() as conn:
-            for op, _ in batch:
-                await op(conn, now)
+            await store.record_outcomes(conn, outcomes, now)
+            if blocked:
+                await store.mark_users_blocked(conn, blocked, now)
+            if hooked:
+                await _run_hooks(conn, hooked, now)
 
     async def _loop(self) -> None:
         while True:
@@ -94,13 +142,13 @@ class _Writer:
             batch, self._ops = self._ops, []
             if batch:
                 try:
-                    await self._apply(batch)
+                    await self._apply([rec for rec, _ in batch])
                     results: list[BaseException | None] = [None] * len(batch)
                 except Exception:  # noqa: BLE001 - find the bad one: each on its own
                     results = []
-                    for item in batch:
+                    for rec, _ in batch:
                         try:
-                            await self._apply([item])
+                            await self._apply([rec])
                             results.append(None)
                         except Exception as exc:  # noqa: BLE001 - reported to its caller
                             log.exception("outbox: could not record an outcome")
@@ -117,6 +165,14 @@ class _Writer:
                 return
 
 
+_UNRENDERED: Any = object()
+
+
+def _has_hooks(name: str) -> bool:
+    kind = REGISTRY.get(name)
+    return kind is not None and kind.has_hooks
+
+
 class OutboxSender:
     """``await start()`` once the database is open; ``await close()`` before it closes."""
 
@@ -131,6 +187,7 @@ class OutboxSender:
         self.backoff_unit = backoff_unit  # tests shrink the back-off
         self._writer = _Writer(svc)
         self._busy: set[int] = set()            # chats with a row being sent or recorded
+        self._sending = 0                        # rows being rendered or sent (≤ concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._closing = False
@@ -218,16 +275,17 @@ class OutboxSender:
                     continue
                 buffer = deque(r for r in rows if r.chat_id not in self._busy)
                 refill = False
-            started = 0
-            while buffer and len(self._busy) < self.concurrency:
-                row = buffer.popleft()
-                if row.chat_id in self._busy:
-                    continue  # that chat's row is on its way; its next one comes later
-                self._busy.add(row.chat_id)
-                task = asyncio.get_running_loop().create_task(self._work(row))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                started += 1
+            group: list[store.OutboxRow] = []
+            if buffer and self._may_start(buffer[0]):
+                while buffer and self._sending < self.concurrency:
+                    row = buffer.popleft()
+                    if row.chat_id in self._busy:
+                        continue  # that chat's row is on its way; its next one comes later
+                    self._busy.add(row.chat_id)
+                    self._sending += 1
+                    group.append(row)
+            if group:
+                self._start(group)
             if not self._busy and not buffer:
                 for fut in waiters:
                     if not fut.done():
@@ -242,6 +300,52 @@ class OutboxSender:
             except TimeoutError:
                 refill = True  # a back-off may have ended
 
+    def _may_start(self, head: store.OutboxRow) -> bool:
+        """Rows of a kind rendered in groups (arrival notices) start when half the places are
+        free, so that they are rendered many per transaction; any other row at once."""
+        free = self.concurrency - self._sending
+        if free <= 0:
+            return False
+        kind = REGISTRY.get(head.kind)
+        if kind is None or kind.render_many is None or self._sending == 0:
+            return True
+        return free >= max(1, self.concurrency // 2)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _start(self, group: list[store.OutboxRow]) -> None:
+        together: dict[str, list[store.OutboxRow]] = {}
+        for row in group:
+            kind = REGISTRY.get(row.kind)
+            if kind is not None and kind.render_many is not None:
+                together.setdefault(row.kind, []).append(row)
+            else:
+                self._spawn(self._work(row))
+        for name, rows in together.items():
+            if len(rows) == 1:
+                self._spawn(self._work(rows[0]))
+            else:
+                self._spawn(self._work_many(name, rows))
+
+    async def _work_many(self, name: str, rows: list[store.OutboxRow]) -> None:
+        """Render rows of one kind in one call, then send each on its own."""
+        kind = REGISTRY.get(name)
+        assert kind is not None and kind.render_many is not None
+        rendered: list[OutMessage | None | BaseException]
+        try:
+            ctxs = [self._context(row) for row in rows]
+            rendered = list(await kind.render_many(ctxs, [row.payload for row in rows]))
+            if len(rendered) != len(rows):
+                raise RuntimeError(f"render_many of {name!r} gave {len(rendered)} answers")
+        except Exception as exc:  # noqa: BLE001 - each row is retried as a renderer's error
+            log.exception("outbox: rendering %d %s rows failed", len(rows), name)
+            rendered = [exc] * len(rows)
+        for row, message in zip(rows, rendered, strict=True):
+            self._spawn(self._work(row, message))
+
     async def _until_next_due(self) -> float:
         try:
             first = await store.next_due_at(self.svc.db)
@@ -254,15 +358,22 @@ class OutboxSender:
 
     # ------------------------------------------------------------------ one row
 
-    async def _work(self, row: store.OutboxRow) -> None:
+    async def _work(self, row: store.OutboxRow, rendered: Any = _UNRENDERED) -> None:
+        """Render and send (holding one of ``concurrency`` places), then record the outcome
+        (holding only the chat: its next row waits for this one's outcome to be committed)."""
         try:
-            op = await self._attempt(row)
+            if isinstance(rendered, BaseException):
+                raise rendered
+            rec = await self._attempt(row, rendered)
         except Exception as exc:  # noqa: BLE001 - a renderer's bug must not stop the sender
             log.exception("outbox row %s (%s) failed", row.id, row.kind)
-            op = self._failure(row, Judgement(Verdict.RETRY, f"internal error: {exc!r}"[:300]))
+            rec = self._failure(row, Judgement(Verdict.RETRY, f"internal error: {exc!r}"[:300]))
+        finally:
+            self._sending -= 1
+            self._wake.set()
         try:
-            if op is not None:
-                await self._writer.commit(op)
+            if rec is not None:
+                await self._writer.commit(rec)
         except Exception:  # noqa: BLE001 - already logged; the row stays pending
             pass
         finally:
@@ -270,15 +381,21 @@ class OutboxSender:
             self._wake.set()
             self._progress.set()
 
-    async def _attempt(self, row: store.OutboxRow) -> Op | None:
+    def _context(self, row: store.OutboxRow) -> RenderContext:
+        t = translator(effective_language(row.language, row.tg_language))
+        return RenderContext(self.svc, row.chat_id, t, row.id)
+
+    async def _attempt(self, row: store.OutboxRow, rendered: Any = _UNRENDERED) -> _Record | None:
         kind = REGISTRY.get(row.kind)
         if kind is None:
             return self._failure(row, Judgement(Verdict.FAILED, f"no renderer for {row.kind!r}"))
-        t = translator(effective_language(row.language, row.tg_language))
-        message = await kind.render(RenderContext(self.svc, row.chat_id, t, row.id), row.payload)
+        if rendered is _UNRENDERED:
+            message = await kind.render(self._context(row), row.payload)
+        else:
+            message = rendered
         if message is None:
             self.stats["dropped"] += 1
-            return _done(row, store.DROPPED)
+            return _Record(row, store.RowOutcome(row.id, store.DROPPED, tries=1))
         if self._closing:
             return None
         try:
@@ -287,14 +404,8 @@ class OutboxSender:
             return self._failure(row, judge(exc))
         self.stats["sent"] += 1
         message_id = answer.get("message_id") if isinstance(answer, dict) else None
-        on_sent = kind.on_sent
-
-        async def sent(conn: aiosqlite.Connection, now: datetime) -> None:
-            await store.mark_done(conn, row.id, store.SENT, now, message_id=message_id)
-            if on_sent is not None:
-                await on_sent(conn, Outcome(row.chat_id, row.payload, now, message_id))
-
-        return sent
+        return _Record(row, store.RowOutcome(row.id, store.SENT, message_id=message_id),
+                       hook="sent", message_id=message_id)
 
     async def _send(self, row: store.OutboxRow, message: OutMessage) -> Any:
         kwargs: dict[str, Any] = {
@@ -313,9 +424,7 @@ class OutboxSender:
                 priority=Priority.BULK, retry_429=False, rank=int(row.priority)),
         )
 
-    def _failure(self, row: store.OutboxRow, j: Judgement) -> Op | None:
-        kind = REGISTRY.get(row.kind)
-        on_failed = kind.on_failed if kind is not None else None
+    def _failure(self, row: store.OutboxRow, j: Judgement) -> _Record | None:
         tries = row.attempts + 1
         if j.verdict is Verdict.STOPPING:
             return None  # nothing was sent; the row stays pending for the next start
@@ -326,30 +435,14 @@ class OutboxSender:
         state = store.BLOCKED if j.verdict is Verdict.BLOCKED else store.FAILED
         self.stats[state] += 1
         log.warning("outbox: %s to chat %s not delivered: %s", row.kind, row.chat_id, j.error)
+        return _Record(row, store.RowOutcome(row.id, state, tries=1, error=j.error[:300]),
+                       hook="failed", error=j.error, block=state == store.BLOCKED)
 
-        async def final(conn: aiosqlite.Connection, now: datetime) -> None:
-            await store.mark_done(conn, row.id, state, now, error=j.error[:300])
-            if state == store.BLOCKED:
-                await store.mark_user_blocked(conn, row.chat_id, now)
-            if on_failed is not None:
-                await on_failed(conn, Outcome(row.chat_id, row.payload, now, error=j.error))
-
-        return final
-
-    def _retry(self, row: store.OutboxRow, delay: float, error: str) -> Op:
+    def _retry(self, row: store.OutboxRow, delay: float, error: str) -> _Record:
         self.stats["retried"] += 1
-
-        async def later(conn: aiosqlite.Connection, now: datetime) -> None:
-            await store.postpone(conn, row.id, now + timedelta(seconds=delay), error)
-
-        return later
-
-
-def _done(row: store.OutboxRow, state: str) -> Op:
-    async def op(conn: aiosqlite.Connection, now: datetime) -> None:
-        await store.mark_done(conn, row.id, state, now)
-
-    return op
+        not_before = self.svc.clock.now() + timedelta(seconds=delay)
+        return _Record(row, store.RowOutcome(row.id, store.PENDING, tries=1, error=error[:300],
+                                             not_before=not_before))
 
 
 def get_sender(svc: Services) -> OutboxSender | None:

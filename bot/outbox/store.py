@@ -178,6 +178,58 @@ async def postpone(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """What happened to one row: ``state`` (``pending`` = try again at ``not_before``)."""
+
+    row_id: int
+    state: str
+    tries: int = 0                      # added to ``attempts``
+    message_id: int | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+
+
+_OUTCOMES_SQL = """
+UPDATE outbox SET
+    state = v.state,
+    done_at = CASE WHEN v.state = 'pending' THEN outbox.done_at ELSE :now END,
+    message_id = v.message_id,
+    error = COALESCE(v.error, outbox.error),
+    not_before = COALESCE(v.not_before, outbox.not_before),
+    attempts = outbox.attempts + v.tries
+FROM (SELECT value ->> '$[0]' AS id, value ->> '$[1]' AS state, value ->> '$[2]' AS tries,
+             value ->> '$[3]' AS message_id, value ->> '$[4]' AS error,
+             value ->> '$[5]' AS not_before
+      FROM json_each(:rows)) AS v
+WHERE outbox.id = v.id AND outbox.state = 'pending'
+"""
+
+
+def outcomes_statement(outcomes: Sequence[RowOutcome], now: datetime) -> tuple[str, dict[str, str]]:
+    """One ``UPDATE … FROM json_each(?)`` recording many rows' outcomes (the sender's group
+    commit: one statement, one round trip to the database thread, however many rows)."""
+    rows = [[o.row_id, o.state, o.tries, o.message_id,
+             None if o.error is None else o.error[:300],
+             None if o.not_before is None else to_db(o.not_before)] for o in outcomes]
+    return _OUTCOMES_SQL, {"now": to_db(now), "rows": json.dumps(rows, ensure_ascii=False)}
+
+
+async def record_outcomes(conn: aiosqlite.Connection, outcomes: Sequence[RowOutcome],
+                          now: datetime) -> None:
+    """Inside a transaction: see :func:`outcomes_statement`."""
+    if outcomes:
+        await conn.execute(*outcomes_statement(outcomes, now))
+
+
+async def mark_users_blocked(conn: aiosqlite.Connection, chat_ids: Sequence[int],
+                             now: datetime) -> None:
+    await conn.executemany(
+        "UPDATE users SET blocked = 1, blocked_at = ? WHERE chat_id = ? AND blocked = 0",
+        [(to_db(now), c) for c in chat_ids],
+    )
+
+
 async def mark_user_blocked(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE users SET blocked = 1, blocked_at = ? WHERE chat_id = ? AND blocked = 0",

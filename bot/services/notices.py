@@ -97,12 +97,61 @@ async def issue_notice(svc: Services, parcel_id: int, user_id: int) -> Notice | 
         )
 
 
+async def issue_notices(
+    svc: Services, wanted: list[tuple[int, int]]
+) -> list[Notice | None]:
+    """:func:`issue_notice` for many (parcel_id, user_id) at once, in one transaction (the
+    outbox sender renders notices in groups): the same answers, in the same order."""
+    if not wanted:
+        return []
+    now = svc.clock.now()
+    key = code_key(svc.settings)
+    out: list[Notice | None] = []
+    async with svc.db.transaction() as conn:
+        parcels = await parcels_repo.by_ids_with_owner(conn, [p for p, _ in wanted])
+        stores = {r["id"]: StoreInfo.from_row(r) for r in await pickup_points.stores_by_ids(
+            conn, [r["store_id"] for r in parcels.values()])}
+        events = []
+        issued: set[int] = set()
+        for parcel_id, user_id in wanted:
+            row = parcels.get(parcel_id)
+            if (row is None or row["status"] != "arrived" or row["notified_at"] is not None
+                    or parcel_id in issued):
+                out.append(None)
+                continue
+            if row["owner"] != user_id:
+                await parcels_repo.release_notice(conn, parcel_id)
+                out.append(None)
+                continue
+            issued.add(parcel_id)
+            code = await issue_code(conn, key, row["store_id"], parcel_id, now)
+            events.append((parcel_id, "code_issued", None, now, {"for": "arrival_notice"}))
+            out.append(Notice(
+                parcel_id=parcel_id, tracking_id=row["tracking_id"], user_id=user_id,
+                customer_name=row["customer_name"], code=code,
+                last_day=date.fromisoformat(row["last_day"]), store=stores[row["store_id"]],
+            ))
+        if events:
+            await parcels_repo.append_events(conn, events)
+    return out
+
+
 async def notice_sent(conn: aiosqlite.Connection, sent: Outcome) -> None:
     """Outbox hook: the notice reached the customer."""
     parcel_id = sent.payload["parcel_id"]
     await parcels_repo.mark_notified(conn, parcel_id, sent.now)
     await parcels_repo.append_event(
         conn, parcel_id, "notified", None, sent.now, {"user_id": sent.chat_id})
+
+
+async def notices_sent(conn: aiosqlite.Connection, sent: list[Outcome]) -> None:
+    """Outbox hook for a group of notices that reached their customers (what
+    :func:`notice_sent` does for one, in two statements for the whole group)."""
+    await parcels_repo.mark_many_notified(
+        conn, [(s.payload["parcel_id"], s.now) for s in sent])
+    await parcels_repo.append_events(
+        conn, [(s.payload["parcel_id"], "notified", None, s.now, {"user_id": s.chat_id})
+               for s in sent])
 
 
 async def notice_failed(conn: aiosqlite.Connection, failed: Outcome) -> None:

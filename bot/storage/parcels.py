@@ -37,6 +37,28 @@ async def append_event(
     )
 
 
+async def append_events(
+    conn: aiosqlite.Connection,
+    events: Sequence[tuple[int, str, int | None, datetime, dict[str, Any] | None]],
+) -> None:
+    """:func:`append_event` for many (parcel_id, event, actor_id, now, details) at once."""
+    await conn.executemany(
+        "INSERT INTO parcel_events (parcel_id, at, event, actor_id, details) VALUES (?, ?, ?, ?, ?)",
+        [(p, to_db(now), event, actor, json.dumps(details or {}, ensure_ascii=False,
+                                                  sort_keys=True))
+         for p, event, actor, now, details in events],
+    )
+
+
+async def by_ids_with_owner(conn: aiosqlite.Connection, ids: Iterable[int]) -> dict[int, Row]:
+    """Parcels by id, each with ``owner``: the user now linked to its phone (or None)."""
+    cur = await conn.execute(
+        "SELECT p.*, c.user_id AS owner FROM parcels p "
+        "LEFT JOIN customers c ON c.phone = p.customer_phone "
+        "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(set(ids))),))
+    return {r["id"]: r for r in await cur.fetchall()}
+
+
 async def by_tracking(conn: aiosqlite.Connection | Database, tracking_id: str) -> Row | None:
     sql = "SELECT * FROM parcels WHERE tracking_id = ?"
     if isinstance(conn, Database):
@@ -199,6 +221,17 @@ async def mark_notified(conn: aiosqlite.Connection, parcel_id: int, now: datetim
         """UPDATE parcels SET notified_at = COALESCE(notified_at, ?), notice_attempt_at = NULL,
                               updated_at = ? WHERE id = ?""",
         (ts, ts, parcel_id),
+    )
+
+
+async def mark_many_notified(
+    conn: aiosqlite.Connection, parcels: Sequence[tuple[int, datetime]]
+) -> None:
+    """:func:`mark_notified` for many (parcel_id, now) at once."""
+    await conn.executemany(
+        """UPDATE parcels SET notified_at = COALESCE(notified_at, ?), notice_attempt_at = NULL,
+                              updated_at = ? WHERE id = ?""",
+        [(to_db(now), to_db(now), parcel_id) for parcel_id, now in parcels],
     )
 
 

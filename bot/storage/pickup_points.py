@@ -40,6 +40,14 @@ async def store_by_id(conn: aiosqlite.Connection | Database, store_id: int) -> R
     return await cur.fetchone()
 
 
+async def stores_by_ids(conn: aiosqlite.Connection, ids: Iterable[int]) -> list[Row]:
+    cur = await conn.execute(
+        "SELECT * FROM stores WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(ids))),),
+    )
+    return list(await cur.fetchall())
+
+
 async def stores_by_codes(conn: aiosqlite.Connection, codes: Iterable[str]) -> dict[str, Row]:
     """Stores whose code is one of ``codes``, by code (any status)."""
     cur = await conn.execute(

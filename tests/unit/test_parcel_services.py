@@ -297,3 +297,37 @@ async def test_new_code_and_extend_check_ownership_and_state(svc: Services) -> N
     assert [p.parcel.tracking_id for p in await customers.my_parcels(svc, 301)] == [
         "TRK10000001", "TRK10000002"]
     assert await customers.my_parcels(svc, 303) is None
+
+
+async def test_notices_issued_in_a_group_are_the_notices_issued_one_by_one(svc: Services) -> None:
+    """The outbox sender renders notices in groups (issue_notices): each gets its own working
+    code, and a parcel that is no longer due, or whose number moved, gets no notice."""
+    from bot.services.codes import code_key, hash_code
+
+    store_id, _ = await approved_store(svc, 201)
+    await linked_customer(svc, 301, "+919876543210")
+    await linked_customer(svc, 303, "+919876543213")
+    await load(svc, "TRK10000001,KS-0001,9876543210,", "TRK10000002,KS-0001,9876543210,",
+               "TRK10000003,KS-0001,9876543213,")
+    await arrival.receive(svc, 201, "TRK10000001\nTRK10000002\nTRK10000003")
+    ids = {r["tracking_id"]: r["id"] for r in await svc.db.fetchall(
+        "SELECT id, tracking_id FROM parcels")}
+    await ensure_user(svc, 304)
+    await svc.db.execute("UPDATE customers SET user_id = 304 WHERE user_id = 303")  # moved
+    wanted = [(ids["TRK10000001"], 301), (ids["TRK10000002"], 301), (ids["TRK10000003"], 303),
+              (999_999, 301)]
+    first, second, moved, missing = await notices.issue_notices(svc, wanted)
+    assert moved is None and missing is None
+    assert first is not None and second is not None and first.code != second.code
+    assert (first.tracking_id, second.tracking_id) == ("TRK10000001", "TRK10000002")
+    key = code_key(svc.settings)
+    for notice in (first, second):
+        stored = await svc.db.fetchval("SELECT code_hash FROM parcels WHERE id = ?",
+                                       (notice.parcel_id,))
+        assert stored == hash_code(key, store_id, notice.code)  # the code shown works
+    events = await svc.db.fetchall(
+        "SELECT parcel_id FROM parcel_events WHERE event = 'code_issued' ORDER BY parcel_id")
+    assert [e["parcel_id"] for e in events] == sorted([first.parcel_id, second.parcel_id])
+    released = await svc.db.fetchval("SELECT notice_attempt_at FROM parcels WHERE id = ?",
+                                      (ids["TRK10000003"],))
+    assert released is None  # queued again when the number's new owner comes
