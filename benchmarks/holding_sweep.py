@@ -27,7 +27,6 @@ import asyncio
 import gc
 import resource
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -35,6 +34,7 @@ import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.seed import bulk_connection, insert_stores
 from bot.clock import ManualClock, to_db
 from bot.config import Settings
 from bot.services import holding
@@ -53,23 +53,8 @@ TODAY = date(2026, 11, 20)
 def build(path: Path, parcels: int, due: int) -> None:
     now = to_db(NOW)
     ts = now.replace("T", " ")[:19]
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("BEGIN")
-    conn.execute(
-        """WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
-           INSERT INTO users (user_id, chat_id, first_name, language, first_seen, last_seen)
-           SELECT ? + n, ? + n, 'Owner ' || n, 'en', ?, ? FROM seq""",
-        (STORES, OWNER_BASE, OWNER_BASE, now, now))
-    conn.execute(
-        """WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
-           INSERT INTO stores (id, code, owner_user_id, status, shop_name, owner_name, mobile,
-               address, pin_code, opens_at, closes_at, capacity, created_at, decided_at)
-           SELECT n, printf('KS-%04d', n), ? + n, 'approved', 'Store ' || n, 'Owner ' || n,
-               printf('+9198%08d', n), 'Road ' || n || ', Pune', '411038', '09:00', '21:00',
-               500, ?, ? FROM seq""",
-        (STORES, OWNER_BASE, now, now))
+    conn = bulk_connection(path)
+    insert_stores(conn, STORES, OWNER_BASE, now)
     # The filler: 90% handed over, 5% returned, 5% waiting and not due (last day 5-6 days on,
     # or within reach but already reminded for it).
     conn.execute(

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.seed import bulk_connection, insert_stores
 from bot.clock import to_db
 from bot.services.codes import code_key, issue_code
 from bot.storage import pickups
@@ -45,23 +45,8 @@ RATE_PER_SECOND = 30
 
 def build_filler(path: Path, parcels: int, now: str) -> None:
     """Stores, their owners and ``parcels`` parcels with ledger and events, in bulk."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("BEGIN")
-    conn.execute(
-        """WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
-           INSERT INTO users (user_id, chat_id, first_name, language, first_seen, last_seen)
-           SELECT ? + n, ? + n, 'Owner ' || n, 'en', ?, ? FROM seq""",
-        (STORES, OWNER_BASE, OWNER_BASE, now, now))
-    conn.execute(
-        """WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
-           INSERT INTO stores (id, code, owner_user_id, status, shop_name, owner_name, mobile,
-               address, pin_code, opens_at, closes_at, capacity, created_at, decided_at)
-           SELECT n, printf('KS-%04d', n), ? + n, 'approved', 'Store ' || n, 'Owner ' || n,
-               printf('+9198%08d', n), 'Road ' || n || ', Pune', '411038', '09:00', '21:00',
-               500, ?, ? FROM seq""",
-        (STORES, OWNER_BASE, now, now))
+    conn = bulk_connection(path)
+    insert_stores(conn, STORES, OWNER_BASE, now)
     # 90% handed over, 5% waiting (each with a random code hash), 5% returned; two parcels per
     # phone number; spread over the last 300 days.
     conn.execute(
