@@ -1899,16 +1899,9 @@ class FakeBotAPI:
             "file_unique_id": stored.file_unique_id,
             "file_size": stored.file_size,
         }
-        extra: JSON = {"document": {k: v for k, v in doc.items() if v is not None}}
-        if caption:
-            extra["caption"] = caption
-            if caption_entities:
-                extra["caption_entities"] = caption_entities
-        message = self._new_bot_message(
-            user, kind="document", parse_mode=mode, reply_markup=markup, extra=extra
-        )
-        self._note_delivery(user.user_id, flood_time)
-        return message.raw
+        media = {k: v for k, v in doc.items() if v is not None}
+        return self._deliver_media(user, "document", media, caption, caption_entities, mode,
+                                   markup, flood_time)
 
     def _send_photo(self, params: dict[str, Any]) -> JSON:
         photo = params.get("photo")
@@ -1944,13 +1937,20 @@ class FakeBotAPI:
             "width": width,
             "height": height,
         }
-        extra: JSON = {"photo": [size]}
+        return self._deliver_media(user, "photo", [size], caption, caption_entities, mode,
+                                   markup, flood_time)
+
+    def _deliver_media(self, user: Any, kind: str, media: Any, caption: str | None,
+                       caption_entities: Any, mode: Any, markup: Any,
+                       flood_time: float | None) -> JSON:
+        """Record a document or photo message (with its caption) in the chat; its raw JSON."""
+        extra: JSON = {kind: media}
         if caption:
             extra["caption"] = caption
             if caption_entities:
                 extra["caption_entities"] = caption_entities
         message = self._new_bot_message(
-            user, kind="photo", parse_mode=mode, reply_markup=markup, extra=extra
+            user, kind=kind, parse_mode=mode, reply_markup=markup, extra=extra
         )
         self._note_delivery(user.user_id, flood_time)
         return message.raw
