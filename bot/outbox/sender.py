@@ -313,39 +313,40 @@ class OutboxSender:
         group: list[store.OutboxRow] = []
         group_kind: str | None = None
         while True:
-            ready_first = bool(self._ready) and (
-                not buffer or _order(self._ready[0][0]) <= _order(buffer[0]))
-            if ready_first:
+            while buffer and buffer[0].chat_id in self._busy:
+                buffer.popleft()  # that chat's row is on its way; its next one comes later
+            head = buffer[0] if buffer else None
+            kind = REGISTRY.get(head.kind) if head is not None else None
+            grouped = kind is not None and kind.render_many is not None
+            # A row rendered in groups waits while a group is being rendered, while enough
+            # rendered rows wait for places, or while the group being gathered is full or of
+            # another kind; the rendered rows then go, even if that row is older (a retry):
+            # they need only places, which free themselves.
+            blocked = head is not None and grouped and not (
+                not self._rendering and len(self._ready) < self.concurrency
+                and len(group) < self.render_batch and group_kind in (None, head.kind))
+            if self._ready and (head is None or blocked
+                                or _order(self._ready[0][0]) <= _order(head)):
                 if self._sending >= self.concurrency:
                     break
                 row, message = self._ready.popleft()
                 self._sending += 1
                 self._spawn(self._work(row, message))
                 continue
-            if not buffer:
+            if head is None or blocked:
                 break
-            row = buffer[0]
-            if row.chat_id in self._busy:
-                buffer.popleft()  # that chat's row is on its way; its next one comes later
-                continue
-            kind = REGISTRY.get(row.kind)
-            if kind is not None and kind.render_many is not None:
-                may_group = (not self._rendering and len(self._ready) < self.concurrency
-                             and len(group) < self.render_batch
-                             and group_kind in (None, row.kind))
-                if not may_group:
-                    break  # its turn comes when the group ahead of it is rendered
+            if grouped:
                 buffer.popleft()
-                self._busy.add(row.chat_id)
-                group.append(row)
-                group_kind = row.kind
+                self._busy.add(head.chat_id)
+                group.append(head)
+                group_kind = head.kind
                 continue
             if self._sending >= self.concurrency:
                 break
             buffer.popleft()
-            self._busy.add(row.chat_id)
+            self._busy.add(head.chat_id)
             self._sending += 1
-            self._spawn(self._work(row))
+            self._spawn(self._work(head))
         if group and group_kind is not None:
             self._rendering = True
             self._spawn(self._work_many(group_kind, group))

@@ -168,3 +168,36 @@ async def test_one_statement_records_each_rows_own_outcome(tmp_path) -> None:
         await w.sender.close()
         await bot.shutdown()
         await db.close()
+
+
+async def test_an_older_row_coming_back_from_a_back_off_does_not_hold_the_rendered_ones(
+        tmp_path) -> None:
+    """Rendered rows wait for places; a row of the same kind that failed earlier comes due
+    again, older than all of them, while the render stage is full. The rendered rows must
+    still go (they need only places), and then the old one too: nothing is left pending."""
+    import asyncio
+
+    w, db, bot = await _world(tmp_path, concurrency=2)
+    release = asyncio.Event()
+    try:
+        await _queue(w, 10)
+        w.sender.render_batch = 8
+        w.api.fail_next("sendMessage", 502, chat_id=FIRST)        # the oldest: back-off 1 s
+        w.api.hang_next("sendMessage", until=release, chat_id=FIRST + 1)   # the two places
+        w.api.hang_next("sendMessage", until=release, chat_id=FIRST + 2)   # are held
+        await w.sender.start()
+        await w.api.wait_for(lambda: len(w.api.injected_faults) >= 2
+                             and w.sender.stats["retried"] == 1)
+        w.clock.advance(seconds=2)   # the first row is due again, older than the rendered ones
+        w.sender.wake()
+        await asyncio.sleep(0.05)   # the sender meets the old row with every place held
+        release.set()
+        await w.sender.drain(timeout=10)
+        await w.sender.wait_settled(timeout=10)
+        for k in range(10):
+            assert w.texts(FIRST + k) == [f"many {k} ({('en', 'hi', 'mr')[k % 3]})"]
+    finally:
+        release.set()
+        await w.sender.close()
+        await bot.shutdown()
+        await db.close()
