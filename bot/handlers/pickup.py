@@ -274,7 +274,10 @@ async def check_code(update: Update, context: Context, w: Who, text: str) -> Non
     svc = services(context)
     chat = update.effective_chat
     assert chat is not None
-    result = await pickup.look_up_code(svc, w.user.user_id, text)
+    message = update.effective_message
+    # The message counts a wrong code once, however often it is handled (a replay after a kill).
+    typed = lockout.Typed(chat.id, message.message_id) if message is not None else None
+    result = await pickup.look_up_code(svc, w.user.user_id, text, typed)
     if isinstance(result, pickup.BadCode):
         await chat.send_message(w._(
             "A pickup code has 6 digits, e.g. 482 917. Please type it again, or send /cancel."))
