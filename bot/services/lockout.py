@@ -24,22 +24,13 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from bot.domain import MessageRef
 from bot.services.context import Services
 from bot.storage import lockout as repo
 
 MAX_WRONG_CODES = 5
 WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class Typed:
-    """The message a code was typed (or its QR photo sent) in: the key that makes it count once."""
-    chat_id: int
-    message_id: int
-
-    def key(self) -> tuple[int, int]:
-        return (self.chat_id, self.message_id)
 
 
 @dataclass(frozen=True)
@@ -63,7 +54,7 @@ async def active_lock(conn: aiosqlite.Connection, store_id: int, now: datetime) 
     return Lock(latest.id, store_id, latest.locked_until)
 
 
-async def started_by(conn: aiosqlite.Connection, lock: Lock, typed: Typed | None) -> bool:
+async def started_by(conn: aiosqlite.Connection, lock: Lock, typed: MessageRef | None) -> bool:
     """Whether the wrong code of message ``typed`` started ``lock`` (then that message,
     handled again, is answered as the first time: no parcel, and now locked)."""
     return typed is not None and await repo.lock_started_by(conn, lock.id, typed.key())
@@ -71,7 +62,7 @@ async def started_by(conn: aiosqlite.Connection, lock: Lock, typed: Typed | None
 
 async def record_wrong_code(
     conn: aiosqlite.Connection, store_id: int, user_id: int, now: datetime,
-    typed: Typed | None = None,
+    typed: MessageRef | None = None,
 ) -> WrongCode:
     """Count a wrong code, once per message ``typed``; lock the store when it is one too many
     (inside a transaction)."""

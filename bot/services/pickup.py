@@ -35,6 +35,7 @@ import aiosqlite
 
 from bot import outbox
 from bot.clock import from_db, to_db
+from bot.domain import MessageRef
 from bot.services import lockout
 from bot.services.codes import code_key, hash_code
 from bot.services.context import Services
@@ -252,7 +253,7 @@ async def begin(svc: Services, user_id: int) -> Ready | Locked | NotAStore:
 
 
 async def look_up_code(
-    svc: Services, user_id: int, text: str, typed: lockout.Typed | None = None
+    svc: Services, user_id: int, text: str, typed: MessageRef | None = None
 ) -> Found | NoParcel | BadCode | Locked | NotAStore:
     """Find the parcel waiting at the user's store under the code typed; open its screen.
 

@@ -10,6 +10,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain import MessageRef
 from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import lockout, pickup
 from bot.services.context import Services
@@ -130,7 +131,7 @@ async def test_a_message_counts_as_one_wrong_code_however_often_it_is_handled(
     svc, stores
 ) -> None:
     """The inbox may hand the same message over twice (a kill before its done-mark)."""
-    typed = [lockout.Typed(SHOP, 40 + i) for i in range(5)]
+    typed = [MessageRef(SHOP, 40 + i) for i in range(5)]
     twice = [[await pickup.look_up_code(svc, SHOP, "000000", t) for _ in range(2)]
              for t in typed[:4]]
     assert twice == [[pickup.NoParcel(n)] * 2 for n in (4, 3, 2, 1)]
@@ -139,7 +140,7 @@ async def test_a_message_counts_as_one_wrong_code_however_often_it_is_handled(
     assert isinstance(first, pickup.Locked) and first.new
     assert again == first  # answered as the first time: it was this message that locked
     # Another message while locked is refused as before, and is not the one that locked.
-    other = await pickup.look_up_code(svc, SHOP, "000000", lockout.Typed(SHOP, 99))
+    other = await pickup.look_up_code(svc, SHOP, "000000", MessageRef(SHOP, 99))
     assert isinstance(other, pickup.Locked) and not other.new
     assert await count(svc, "SELECT COUNT(*) FROM pickup_attempts") == 5
     assert await count(svc, "SELECT COUNT(*) FROM pickup_locks") == 1
