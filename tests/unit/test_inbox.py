@@ -13,7 +13,15 @@ from bot.clock import ManualClock
 from bot.inbox import Inbox, store
 from bot.inbox.dispatcher import Dispatcher, current_chat
 from bot.inbox.seal import Sealer
-from bot.inbox.store import MAX_ATTEMPTS, begin, chat_of, counts, prune, take_unfinished
+from bot.inbox.store import (
+    MAX_ATTEMPTS,
+    POISON_MIN_AGE,
+    begin,
+    chat_of,
+    counts,
+    prune,
+    take_unfinished,
+)
 from bot.storage.db import Database
 from tests.fakebotapi import DEFAULT_TOKEN
 
@@ -98,10 +106,25 @@ async def test_an_update_that_kills_every_start_up_is_given_up(db) -> None:
     await begin(db, item, clock.now())
     for _ in range(MAX_ATTEMPTS):
         assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1, 2]
+        clock.advance(seconds=30)  # a supervisor restarting the process after each crash
     assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [2]
     outcome = await db.fetchval("SELECT outcome FROM inbox WHERE update_id = 1")
     assert outcome.startswith("gave up")
     assert await db.fetchval("SELECT attempts FROM inbox WHERE update_id = 2") == 0
+
+
+async def test_a_slow_update_killed_at_many_quick_restarts_is_not_given_up(db) -> None:
+    """Kills in quick succession (a kill -9 storm) while a slow update is in hand each time:
+    still handled at the next start, until it has been failing for POISON_MIN_AGE."""
+    clock = ManualClock()
+    (item,) = await store(db, sealer=SEAL, updates=[message(1, 1)])
+    await begin(db, item, clock.now())
+    for _ in range(3 * MAX_ATTEMPTS):
+        assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1]
+        clock.advance(seconds=1)
+    assert await db.fetchval("SELECT done_at FROM inbox WHERE update_id = 1") is None
+    clock.advance(POISON_MIN_AGE)  # still crashing every start-up after two minutes: poison
+    assert await take_unfinished(db, clock.now(), SEAL) == []
 
 
 async def test_prune_removes_only_old_handled_updates(db, app) -> None:
