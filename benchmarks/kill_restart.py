@@ -199,7 +199,7 @@ async def admin(api: FakeBotAPI, shops: int) -> Person:
     await p.say("Shop timings change on Sunday", "")
     await p.press("👥 Choose who gets it ➜", "")
     await p.press("🏪 All approved stores", "Ready to send")
-    await p.press(f"✅ Send to {shops}", "Broadcast #1", answered_ok=True)
+    await p.press(f"✅ Send to {shops} people", "Broadcast #1", answered_ok=True)
     await p.until("broadcast report", lambda: any(
         "Broadcast #1</b> is finished" in (m.text or "") or "Broadcast #1 is finished" in
         (m.text or "") for m in p.messages()))

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # an update delivered again is recognised).
     update_concurrency: int = Field(default=16, ge=1, le=256)
     inbox_keep_hours: int = Field(default=48, ge=25, le=24 * 30)
+    # Backpressure (docs/inbox.md): long polling takes no more updates from Telegram while this
+    # many are stored and not yet handled, and resumes once half of them are; Telegram keeps
+    # the rest (not acknowledged), in order.
+    inbox_max_pending: int = Field(default=1000, ge=1, le=100_000)
     # How long a reply to the person being answered is retried on 5xx, timeouts and
     # connection resets before it is recorded as undelivered.
     reply_retry_seconds: float = Field(default=20.0, ge=0, le=300)

@@ -7,6 +7,19 @@ from enum import StrEnum
 from typing import Any
 
 
+@dataclass(frozen=True)
+class MessageRef:
+    """The message an effect came from (chat id + message id: unique for ever). Effects that
+    must happen once per message (a wrong pickup code, a manifest loaded) store it UNIQUE, so
+    the same update handled again after a kill (the inbox's replay) does not repeat them."""
+
+    chat_id: int
+    message_id: int
+
+    def key(self) -> tuple[int, int]:
+        return (self.chat_id, self.message_id)
+
+
 class Role(StrEnum):
     NEWCOMER = "newcomer"      # has not chosen what they came for / nothing linked yet
     CUSTOMER = "customer"      # linked their mobile number

@@ -11,6 +11,7 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot.domain import MessageRef
 from bot.handlers import router, start
 from bot.handlers.context import Who, h_cut, services, who
 from bot.handlers.router import answer_unknown
@@ -172,7 +173,8 @@ async def on_document(update: Update, context: Context) -> None:
         await progress.edit_text(w._("❌ I could not download the file. Please send it again."))
         return
     result = await manifest_import.import_manifest(
-        svc, data, file_name, actor_id=w.user.user_id, source="bot")
+        svc, data, file_name, actor_id=w.user.user_id, source="bot",
+        message=MessageRef(message.chat_id, message.message_id))
     if result is ImportProblem.NOT_ADMIN:  # the admin list changed meanwhile
         await progress.edit_text(w._("This is for admins only."))
         return

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import outbox
 from bot.clock import from_db
-from bot.domain import FlowState
+from bot.domain import FlowState, MessageRef
 from bot.handlers.callbacks import pack, parse, pattern
 from bot.handlers.context import Who, h, services, who
 from bot.handlers.router import Flow, register_flow, show_menu, start_flow
@@ -274,7 +274,10 @@ async def check_code(update: Update, context: Context, w: Who, text: str) -> Non
     svc = services(context)
     chat = update.effective_chat
     assert chat is not None
-    result = await pickup.look_up_code(svc, w.user.user_id, text)
+    message = update.effective_message
+    # The message counts a wrong code once, however often it is handled (a replay after a kill).
+    typed = MessageRef(chat.id, message.message_id) if message is not None else None
+    result = await pickup.look_up_code(svc, w.user.user_id, text, typed)
     if isinstance(result, pickup.BadCode):
         await chat.send_message(w._(
             "A pickup code has 6 digits, e.g. 482 917. Please type it again, or send /cancel."))

@@ -45,13 +45,14 @@ class Inbox:
         concurrency: int = 16,
         poll_timeout: int = 10,
         keep: timedelta = timedelta(hours=48),
+        max_pending: int = 1000,
     ) -> None:
         self.db = db
         self.clock = clock
         self.sealer = sealer
         self.dispatcher = Dispatcher(app, db, clock, concurrency=concurrency)
         self.poller = Poller(app, db, self.dispatcher, clock, sealer,
-                             poll_timeout=poll_timeout, keep=keep)
+                             poll_timeout=poll_timeout, keep=keep, max_pending=max_pending)
         self._poll_task: asyncio.Task[None] | None = None
 
     async def start(self, *, poll: bool = True) -> int:

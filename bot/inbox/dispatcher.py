@@ -63,6 +63,7 @@ class Dispatcher:
         self._idle.set()
         self.handled = 0
         self._progress = asyncio.Event()
+        self._fewer = asyncio.Event()  # set each time an update leaves the queue
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -119,6 +120,13 @@ class Dispatcher:
             self._progress.clear()
             await self._progress.wait()
 
+    async def wait_pending_at_most(self, count: int) -> None:
+        """Until no more than ``count`` updates are queued or being handled (the poller's
+        backpressure). Only the workers lower the count, and they never wait for the poller."""
+        while self._pending > count:
+            self._fewer.clear()
+            await self._fewer.wait()
+
     async def wait_idle(self) -> None:
         """Until every submitted update has been handled (tests, benchmarks)."""
         await self._idle.wait()
@@ -141,6 +149,7 @@ class Dispatcher:
                 self._changed.set()
             queue.popleft()
             self._pending -= 1
+            self._fewer.set()
             if self._pending == 0:
                 self._idle.set()
             if queue and not self._stopping:

@@ -9,6 +9,12 @@ recognises the ids already stored and the dispatcher gets only the new ones.
 The first call of a process passes no offset: Telegram returns everything not yet
 acknowledged. (An offset taken from the database could skip updates after Telegram's ids
 restart at a random number, which it does after a week without updates.)
+
+Backpressure: at most ``max_pending`` updates are stored and not yet handled. Each call asks
+for no more than the room left (``limit``); when there is none, polling pauses until the
+handlers have brought the backlog down to half, and Telegram keeps what was not asked for
+(unacknowledged, in order). Only the dispatcher's workers lower the backlog and they never
+wait for the poller, so the pause always ends; cancelling it (shutdown) is immediate.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=1)
+MAX_BATCH = 100  # Telegram's largest getUpdates limit
 
 
 class Poller:
@@ -44,7 +51,10 @@ class Poller:
         *,
         poll_timeout: int = 10,
         keep: timedelta = timedelta(hours=48),
+        max_pending: int = 1000,
     ) -> None:
+        if max_pending < 1:
+            raise ValueError("max_pending must be at least 1")
         self.app = app
         self.db = db
         self.dispatcher = dispatcher
@@ -56,14 +66,19 @@ class Poller:
         self._last_prune = None
         self.batches = 0
         self.first_backoff = 1.0  # seconds after a failure; doubles up to 30 s
+        self.max_pending = max_pending
+        self.pauses = 0  # times polling waited for the handlers to catch up
+        self.paused = asyncio.Event()  # set while polling waits for them
 
     async def run(self) -> None:
         """Poll until cancelled. Network trouble backs off (1 s doubling to 30 s) and retries."""
         delay = self.first_backoff
         while True:
+            room = await self._room()
             try:
                 updates = await self.app.bot.get_updates(
                     offset=self.offset,
+                    limit=room,
                     timeout=self.poll_timeout,
                     allowed_updates=Update.ALL_TYPES,
                 )
@@ -85,6 +100,22 @@ class Poller:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
             await self._maybe_prune()
+
+    async def _room(self) -> int:
+        """How many updates the next ``getUpdates`` may bring; first waits, while the backlog is
+        full, until the handlers have brought it down to half."""
+        backlog = self.dispatcher.pending
+        if backlog >= self.max_pending:
+            self.pauses += 1
+            log.warning("inbox: %d updates waiting to be handled; polling paused until %d",
+                        backlog, self.max_pending // 2)
+            self.paused.set()
+            try:
+                await self.dispatcher.wait_pending_at_most(self.max_pending // 2)
+            finally:
+                self.paused.clear()
+            log.info("inbox: handlers caught up; polling again")
+        return min(MAX_BATCH, self.max_pending - self.dispatcher.pending)
 
     async def _take(self, updates: tuple[Update, ...]) -> None:
         if not updates:

@@ -75,6 +75,7 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event | None
             app, svc.db, svc.clock, Sealer.for_settings(settings),
             concurrency=settings.update_concurrency,
             keep=timedelta(hours=settings.inbox_keep_hours),
+            max_pending=settings.inbox_max_pending,
         )
         app.bot_data[INBOX_KEY] = inbox
         await inbox.start(poll=not webhook)

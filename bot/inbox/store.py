@@ -24,6 +24,11 @@ MAX_ATTEMPTS = 5
 """An update whose handling began and was found unfinished at this many start-ups is given up
 (a poison update that kills the process each time must not stop the bot for good). Updates that
 waited behind others and were never begun do not count."""
+POISON_MIN_AGE = timedelta(minutes=2)
+"""...and only once its handling first began at least this long ago: kills that come quickly one
+after another (a deploy retried, a supervisor restarting a stuck process) while a slow update is
+in hand must not throw away someone's message; an update that really crashes every start-up
+stops the bot for about this long at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,16 +149,16 @@ async def take_unfinished(db: Database, now: datetime, sealer: Sealer) -> list[I
     """At start-up: every unfinished update, oldest first, counting this attempt (for those
     already begun).
 
-    Updates already found unfinished :data:`MAX_ATTEMPTS` times are marked done as
-    ``gave up`` instead; one that cannot be unsealed (the code secret changed) is marked
-    ``unreadable``.
+    Updates already found unfinished :data:`MAX_ATTEMPTS` times, the first of them at least
+    :data:`POISON_MIN_AGE` ago, are marked done as ``gave up`` instead; one that cannot be
+    unsealed (the code secret changed) is marked ``unreadable``.
     """
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE inbox SET done_at = ?, payload = NULL, "
             "outcome = 'gave up after ' || attempts || ' start-ups' "
-            "WHERE done_at IS NULL AND attempts >= ?",
-            (to_db(now), MAX_ATTEMPTS),
+            "WHERE done_at IS NULL AND attempts >= ? AND started_at <= ?",
+            (to_db(now), MAX_ATTEMPTS, to_db(now - POISON_MIN_AGE)),
         )
         await conn.execute("UPDATE inbox SET attempts = attempts + 1 "
                            "WHERE done_at IS NULL AND started_at IS NOT NULL")

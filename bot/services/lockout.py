@@ -11,6 +11,10 @@ Rules (SPEC §6):
   mixing real customers' codes with guesses must not buy more guesses.
 * The counters live in the database, so a restart changes nothing; time comes from the clock.
 * The admins are told once per lock (:func:`claim_admin_alert`).
+* One message counts once: a wrong code is recorded with the chat and message it was typed in,
+  so the same message handled again (the inbox replaying an update after a kill -9, see
+  ``docs/inbox.md``) neither counts a second time nor starts a second lock, and is answered
+  as it was the first time.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from bot.domain import MessageRef
 from bot.services.context import Services
 from bot.storage import lockout as repo
 
@@ -49,18 +54,27 @@ async def active_lock(conn: aiosqlite.Connection, store_id: int, now: datetime) 
     return Lock(latest.id, store_id, latest.locked_until)
 
 
+async def started_by(conn: aiosqlite.Connection, lock: Lock, typed: MessageRef | None) -> bool:
+    """Whether the wrong code of message ``typed`` started ``lock`` (then that message,
+    handled again, is answered as the first time: no parcel, and now locked)."""
+    return typed is not None and await repo.lock_started_by(conn, lock.id, typed.key())
+
+
 async def record_wrong_code(
-    conn: aiosqlite.Connection, store_id: int, user_id: int, now: datetime
+    conn: aiosqlite.Connection, store_id: int, user_id: int, now: datetime,
+    typed: MessageRef | None = None,
 ) -> WrongCode:
-    """Count a wrong code; lock the store when it is one too many (inside a transaction)."""
-    await repo.add_wrong_code(conn, store_id, user_id, now)
+    """Count a wrong code, once per message ``typed``; lock the store when it is one too many
+    (inside a transaction)."""
+    counted = await repo.add_wrong_code(
+        conn, store_id, user_id, now, typed.key() if typed is not None else None)
     since = now - WINDOW
     latest = await repo.latest_lock(conn, store_id)
     if latest is not None and latest.locked_at > since:
         since = latest.locked_at
     wrong = await repo.wrong_codes_since(conn, store_id, since)
-    if wrong < MAX_WRONG_CODES:
-        return WrongCode(MAX_WRONG_CODES - wrong, None)
+    if wrong < MAX_WRONG_CODES or not counted:  # a message counted before never locks again
+        return WrongCode(max(MAX_WRONG_CODES - wrong, 0), None)
     row = await repo.add_lock(conn, store_id, now, now + LOCK_FOR)
     return WrongCode(0, Lock(row.id, store_id, row.locked_until))
 

@@ -10,6 +10,9 @@ Rules (SPEC §4, issue #4):
 * A row whose parcel is already recorded with the same store and mobile is *skipped*: loading
   the same file twice adds nothing the second time.
 * The whole load is one transaction: a crash loads nothing, never half a file.
+* A file sent to the bot is loaded once per message: the same message handled again (the
+  inbox's replay after a kill, ``docs/inbox.md``) adds nothing and gets the first report again
+  (what that message loaded, with its deep links), not "already loaded".
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain import MessageRef
 from bot.services.context import Services
 from bot.services.manifest import (
     ParsedManifest,
@@ -73,8 +77,11 @@ async def import_manifest(
     actor_id: int | None,
     source: str = "bot",
     progress: Progress | None = None,
+    message: MessageRef | None = None,
 ) -> ImportReport | RejectedFile | ImportProblem:
-    """Parse ``data`` and load its good rows as expected parcels (one transaction)."""
+    """Parse ``data`` and load its good rows as expected parcels (one transaction).
+
+    ``message``: the message the file came in; handled again, it is reported as before."""
     if source == "bot" and (actor_id is None or not svc.settings.is_admin(actor_id)):
         return ImportProblem.NOT_ADMIN
     parsed = parse_manifest(data)
@@ -83,8 +90,11 @@ async def import_manifest(
     if progress:
         progress("parsed", parsed.total_rows, parsed.total_rows)
     sha = hashlib.sha256(data).hexdigest()
-    loaded_before = await manifests_repo.first_loaded_at(svc.db, sha)
-    report = await _load(svc, parsed, file_name, sha, actor_id, source, progress)
+    replayed = (await manifests_repo.loaded_by_message(svc.db, message.key())
+                if message is not None else None)
+    loaded_before = await manifests_repo.first_loaded_at(svc.db, sha, before_id=replayed)
+    report = await _load(svc, parsed, file_name, sha, actor_id, source, progress,
+                         message, replayed)
     report.loaded_before = loaded_before
     return report
 
@@ -97,12 +107,15 @@ async def _load(
     actor_id: int | None,
     source: str,
     progress: Progress | None,
+    message: MessageRef | None = None,
+    replayed: int | None = None,  # the manifest this message loaded when first handled
 ) -> ImportReport:
     now = svc.clock.now()
     errors = list(parsed.errors)
     new_rows: list[tuple[str, int, str, str | None, str]] = []
     links: list[tuple[int, str, str]] = []  # (line, tracking id, token)
     skipped = 0
+    again: list[tuple[int, str, str]] = []  # rows this very message loaded before
     async with svc.db.transaction() as conn:
         stores = await pickup_points.stores_by_codes(conn, (r.store_code for r in parsed.rows))
         known = await parcels_repo.by_trackings(conn, (r.tracking_id for r in parsed.rows))
@@ -112,6 +125,10 @@ async def _load(
                 errors.append(RowError(row.line, RowProblem.UNKNOWN_STORE, row.store_code))
                 continue
             existing = known.get(row.tracking_id)
+            if existing is not None and replayed is not None \
+                    and existing["manifest_id"] == replayed:
+                again.append((row.line, row.tracking_id, existing["link_token"]))
+                continue
             if existing is not None:
                 if existing["store_id"] == store["id"] and existing["customer_phone"] == row.phone:
                     skipped += 1
@@ -123,22 +140,32 @@ async def _load(
             new_rows.append((row.tracking_id, store["id"], row.phone, row.name, token))
             links.append((row.line, row.tracking_id, token))
         errors.sort(key=lambda e: e.line)
-        manifest_id = await manifests_repo.insert(
-            conn, file_name=file_name, sha256=sha, source=source, loaded_by=actor_id, now=now,
-            rows_total=parsed.total_rows, loaded=len(new_rows), skipped=skipped,
-            errors=len(errors),
-        )
+        if replayed is not None:
+            manifest_id = replayed  # its rows are in already; anything new joins it
+        else:
+            manifest_id = await manifests_repo.insert(
+                conn, file_name=file_name, sha256=sha, source=source, loaded_by=actor_id,
+                now=now, rows_total=parsed.total_rows, loaded=len(new_rows), skipped=skipped,
+                errors=len(errors), message=message.key() if message is not None else None,
+            )
         for start in range(0, len(new_rows), INSERT_CHUNK):
             chunk = new_rows[start : start + INSERT_CHUNK]
             await parcels_repo.insert_many_expected(conn, chunk, manifest_id, now)
             if progress:
                 progress("loading", start + len(chunk), len(new_rows))
-        await parcels_repo.append_manifest_events(conn, manifest_id, actor_id, now)
+        if replayed is None:
+            await parcels_repo.append_manifest_events(conn, manifest_id, actor_id, now)
+        elif new_rows:  # rare: e.g. a store approved since; events for these rows only
+            added = await parcels_repo.by_trackings(conn, (r[0] for r in new_rows))
+            await parcels_repo.append_events(conn, [
+                (r["id"], "expected", actor_id, now, {"manifest": manifest_id})
+                for r in added.values()])
+    links.extend(again)
     links.sort()
     return ImportReport(
         file_name=file_name,
         rows_total=parsed.total_rows,
-        loaded=len(new_rows),
+        loaded=len(new_rows) + len(again),
         skipped=skipped,
         errors=errors,
         manifest_id=manifest_id,

@@ -35,6 +35,7 @@ import aiosqlite
 
 from bot import outbox
 from bot.clock import from_db, to_db
+from bot.domain import MessageRef
 from bot.services import lockout
 from bot.services.codes import code_key, hash_code
 from bot.services.context import Services
@@ -165,7 +166,7 @@ class Locked:
     until: datetime
     store: Store
     lock_id: int
-    new: bool  # this very code started the lock (then the admins are to be told)
+    new: bool  # this very code (message) started the lock; the admins' alert went with it
 
 
 @dataclass(frozen=True)
@@ -252,9 +253,12 @@ async def begin(svc: Services, user_id: int) -> Ready | Locked | NotAStore:
 
 
 async def look_up_code(
-    svc: Services, user_id: int, text: str
+    svc: Services, user_id: int, text: str, typed: MessageRef | None = None
 ) -> Found | NoParcel | BadCode | Locked | NotAStore:
-    """Find the parcel waiting at the user's store under the code typed; open its screen."""
+    """Find the parcel waiting at the user's store under the code typed; open its screen.
+
+    ``typed``: the message the code came in. A wrong code counts once per message, so the
+    same message handled again after a kill is answered as before and counted once."""
     now = svc.clock.now()
     today = now.astimezone(svc.settings.tz).date()
     key = code_key(svc.settings)
@@ -265,7 +269,10 @@ async def look_up_code(
         store = Store.of(store_row)
         lock = await lockout.active_lock(conn, store.id, now)
         if lock is not None:
-            return Locked(lock.until, store, lock.id, new=False)
+            # new: this very message started it (handled again after a kill); the admins'
+            # alert went out with the lock, the answer is the first one again.
+            return Locked(lock.until, store, lock.id,
+                          new=await lockout.started_by(conn, lock, typed))
         parsed = parse_pickup_code(text)
         if isinstance(parsed, Invalid):
             return BadCode(parsed.reason)
@@ -275,7 +282,7 @@ async def look_up_code(
             # Past its last day: to return, whether or not the sweep has got to it yet.
             found = None
         if found is None:
-            wrong = await lockout.record_wrong_code(conn, store.id, user_id, now)
+            wrong = await lockout.record_wrong_code(conn, store.id, user_id, now, typed)
             if wrong.lock is not None:
                 # The admins are told with the lock, once (the lock is new only here).
                 await lock_repo.mark_admins_told(conn, wrong.lock.id, now)

@@ -43,12 +43,33 @@ async def latest_lock(conn: aiosqlite.Connection, store_id: int) -> LockRow | No
 
 
 async def add_wrong_code(
-    conn: aiosqlite.Connection, store_id: int, user_id: int, now: datetime
-) -> None:
-    await conn.execute(
-        "INSERT INTO pickup_attempts (store_id, user_id, at) VALUES (?, ?, ?)",
-        (store_id, user_id, to_db(now)),
+    conn: aiosqlite.Connection, store_id: int, user_id: int, now: datetime,
+    message: tuple[int, int] | None = None,
+) -> bool:
+    """Record a wrong code; with ``message`` (chat id, message id) only once per message.
+    False when that message was recorded before (the same update handled again)."""
+    chat_id, message_id = message if message is not None else (None, None)
+    cur = await conn.execute(
+        "INSERT INTO pickup_attempts (store_id, user_id, at, chat_id, message_id) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING",
+        (store_id, user_id, to_db(now), chat_id, message_id),
     )
+    return cur.rowcount == 1
+
+
+LOCK_STARTED_BY = """
+    SELECT 1 FROM pickup_locks l JOIN pickup_attempts a
+      ON a.store_id = l.store_id AND a.at = l.locked_at
+    WHERE l.id = ? AND a.chat_id = ? AND a.message_id = ?
+"""
+
+
+async def lock_started_by(
+    conn: aiosqlite.Connection, lock_id: int, message: tuple[int, int]
+) -> bool:
+    """Whether the wrong code typed in ``message`` (chat id, message id) started the lock."""
+    cur = await conn.execute(LOCK_STARTED_BY, (lock_id, *message))
+    return await cur.fetchone() is not None
 
 
 async def wrong_codes_since(conn: aiosqlite.Connection, store_id: int, since: datetime) -> int:

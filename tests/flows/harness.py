@@ -27,7 +27,8 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.handlers.context import SERVICES_KEY
 from bot.i18n import LANGUAGE_NAMES
-from bot.inbox import INBOX_KEY, Inbox, Sealer, current_chat
+from bot.inbox import INBOX_KEY, Inbox, InboxItem, Sealer, current_chat
+from bot.inbox.store import rewind
 from bot.outbox.sender import get_sender
 from bot.playground.botapi import BotMessage, FakeBotAPI, FakeRequest, FakeUser
 from bot.services.context import Services
@@ -184,9 +185,14 @@ class Harness:
             await sender.drain()
 
     async def replay(self, update: dict[str, Any]) -> None:
-        """Handle ``update`` again, as the next start-up does after a kill mid-update."""
+        """Handle ``update`` again, as the next start-up does after a kill mid-update: the
+        sender is first put back in the flow step they were at when it began (the inbox's
+        ``rewind``, from what its first handling noted), then it is handled."""
         assert self.app is not None
         parsed = Update.de_json(update, self.app.bot)
+        if parsed.effective_chat is not None:
+            await rewind(self.svc.db, InboxItem(update["update_id"], parsed.effective_chat.id,
+                                                update, started=True), self.clock.now())
         token = current_chat.set(parsed.effective_chat.id if parsed.effective_chat else None)
         try:
             await self.app.process_update(parsed)

@@ -147,6 +147,33 @@ async def test_a_ten_thousand_row_manifest_through_the_bot(harness: Harness) -> 
         "SELECT COUNT(*) FROM parcel_events WHERE event = 'expected'") == 10_000
 
 
+async def test_a_manifest_handled_again_after_a_kill_is_reported_as_loaded(
+    harness: Harness,
+) -> None:
+    """Killed after the load committed, before the update was marked done: the replay adds
+    nothing and the admin still gets the report and the deep links (not "already loaded")."""
+    await approved_store(harness.svc, 201)
+    ravi = await admin(harness, "en")
+    data = manifest("TRK10000001,KS-0001,98765 43210,Priya",
+                    "TRK10000002,KS-0001,12345,Bad phone",
+                    "TRK10000004,KS-0001,+91 98220 12345,Anil")
+    update = ravi.fake.send_document("nov.csv", data)
+    first_summary, first_links = await ravi._act(update)
+    await harness.replay(update)
+    summary, links = ravi.new()
+    assert summary.text.replace("nov.csv", "") == first_summary.text.replace("nov.csv", "")
+    assert LOADED["en"].format(n=2) in summary.text and NOTHING_NEW["en"] not in summary.text
+    assert harness.api.file_content(links.document["file_id"]) == \
+        harness.api.file_content(first_links.document["file_id"])
+    assert await harness.svc.db.fetchval("SELECT COUNT(*) FROM parcels") == 2
+    assert await harness.svc.db.fetchval("SELECT COUNT(*) FROM manifests") == 1
+    assert await harness.svc.db.fetchval(
+        "SELECT COUNT(*) FROM parcel_events WHERE event = 'expected'") == 2
+    # The same file in a new message is what "already loaded" is for.
+    (again,) = await ravi.send_document("nov.csv", data)
+    assert NOTHING_NEW["en"] in again.text
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_admin_looks_a_parcel_up(harness: Harness, lang: str) -> None:
     await approved_store(harness.svc, 201)

@@ -291,6 +291,60 @@ async def test_lockout_and_unlock(harness: Harness, lang: str) -> None:
     assert await count(harness, "SELECT COUNT(*) FROM earnings WHERE parcel_id = ?", pid) == 1
 
 
+async def _replayed(h: Harness, person: Person, text: str) -> tuple[str, str]:
+    """``text`` sent, then its update handled again (a kill before its done-mark): both answers."""
+    update = person.fake.send_text(text)
+    (first,) = await person._act(update)
+    await h.replay(update)
+    (again,) = person.new()
+    return first.text, again.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_wrong_code_handled_again_after_a_kill_counts_once(
+    harness: Harness, lang: str
+) -> None:
+    c = await counter(harness, lang)
+    await c.shop.send("/pickup")
+    for i in range(2):
+        await c.shop.send(f"00000{i}")
+    # The third wrong code leaves 2; handled again, it still leaves 2 (without the message
+    # key the replay counted a fourth and said 1).
+    first, again = await _replayed(harness, c.shop, "000002")
+    assert first == again == NO_PARCEL[lang] + "\n\n" + TRIES_LEFT[lang].format(n=2)
+    assert await count(harness, "SELECT COUNT(*) FROM pickup_attempts") == 3
+    (reply,) = await c.shop.send("000003")
+    assert reply.text == NO_PARCEL[lang] + "\n\n" + TRIES_LEFT[lang].format(n=1)
+    # The fifth locks, once: handled again it says the same, and the admins hear once.
+    first, again = await _replayed(harness, c.shop, "000004")
+    assert first == again
+    assert first.startswith(NO_PARCEL[lang].split("\n")[0] + "\n\n" + LOCKED[lang])
+    assert len(c.admin.new()) == 1
+    assert await count(harness, "SELECT COUNT(*) FROM pickup_attempts") == 5
+    assert await count(harness, "SELECT COUNT(*) FROM pickup_locks") == 1
+
+
+async def test_a_wrong_code_replayed_after_the_lock_ended_does_not_lock_again(
+    harness: Harness,
+) -> None:
+    c = await counter(harness)
+    await c.shop.send("/pickup")
+    for i in range(4):
+        await c.shop.send(f"00000{i}")
+    update = c.shop.fake.send_text("000004")
+    (locked,) = await c.shop._act(update)
+    assert LOCKED["en"] in locked.text
+    c.admin.new()
+    # The bot was down longer than the lock: the update is handled at the next start.
+    harness.clock.advance(LOCK_FOR * 2)
+    await harness.replay(update)
+    (again,) = c.shop.new()
+    assert again.text == NO_PARCEL["en"]  # counted before: not a sixth wrong code, no new lock
+    assert c.admin.new() == []
+    assert await count(harness, "SELECT COUNT(*) FROM pickup_locks") == 1
+    assert await count(harness, "SELECT COUNT(*) FROM pickup_attempts") == 5
+
+
 # ---------------------------------------------------------------- cancel, can't find
 
 

@@ -13,7 +13,15 @@ from bot.clock import ManualClock
 from bot.inbox import Inbox, store
 from bot.inbox.dispatcher import Dispatcher, current_chat
 from bot.inbox.seal import Sealer
-from bot.inbox.store import MAX_ATTEMPTS, begin, chat_of, counts, prune, take_unfinished
+from bot.inbox.store import (
+    MAX_ATTEMPTS,
+    POISON_MIN_AGE,
+    begin,
+    chat_of,
+    counts,
+    prune,
+    take_unfinished,
+)
 from bot.storage.db import Database
 from tests.fakebotapi import DEFAULT_TOKEN
 
@@ -98,10 +106,25 @@ async def test_an_update_that_kills_every_start_up_is_given_up(db) -> None:
     await begin(db, item, clock.now())
     for _ in range(MAX_ATTEMPTS):
         assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1, 2]
+        clock.advance(seconds=30)  # a supervisor restarting the process after each crash
     assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [2]
     outcome = await db.fetchval("SELECT outcome FROM inbox WHERE update_id = 1")
     assert outcome.startswith("gave up")
     assert await db.fetchval("SELECT attempts FROM inbox WHERE update_id = 2") == 0
+
+
+async def test_a_slow_update_killed_at_many_quick_restarts_is_not_given_up(db) -> None:
+    """Kills in quick succession (a kill -9 storm) while a slow update is in hand each time:
+    still handled at the next start, until it has been failing for POISON_MIN_AGE."""
+    clock = ManualClock()
+    (item,) = await store(db, sealer=SEAL, updates=[message(1, 1)])
+    await begin(db, item, clock.now())
+    for _ in range(3 * MAX_ATTEMPTS):
+        assert [i.update_id for i in await take_unfinished(db, clock.now(), SEAL)] == [1]
+        clock.advance(seconds=1)
+    assert await db.fetchval("SELECT done_at FROM inbox WHERE update_id = 1") is None
+    clock.advance(POISON_MIN_AGE)  # still crashing every start-up after two minutes: poison
+    assert await take_unfinished(db, clock.now(), SEAL) == []
 
 
 async def test_prune_removes_only_old_handled_updates(db, app) -> None:
@@ -307,3 +330,132 @@ async def test_poller_acknowledges_a_batch_only_after_it_is_stored(db, monkeypat
         task.cancel()
         await dispatcher.stop()
         await app.shutdown()
+
+
+# ------------------------------------------------------------------ backpressure
+
+
+class _Watched(Dispatcher):
+    """The real dispatcher, noting the largest backlog it ever held."""
+
+    peak = 0
+
+    def submit(self, items: list) -> None:
+        super().submit(items)
+        self.peak = max(self.peak, self.pending)
+
+
+async def _yield_to_others() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_polling_pauses_while_the_handlers_are_behind_and_loses_nothing(db) -> None:
+    from bot.inbox.poller import Poller
+    from tests.fakebotapi import FakeBotAPI, FakeRequest
+
+    api = FakeBotAPI()
+    app = (Application.builder().token(api.token).request(FakeRequest(api))
+           .get_updates_request(FakeRequest(api)).build())
+    await app.initialize()
+    clock = ManualClock()
+    handled: list[tuple[int, str]] = []
+    allowed = asyncio.Semaphore(0)  # the handlers are stuck (a slow database) until released
+
+    async def handle(update: Update) -> None:
+        await allowed.acquire()
+        assert update.effective_chat is not None and update.effective_message is not None
+        handled.append((update.effective_chat.id, update.effective_message.text or ""))
+
+    dispatcher = _Watched(app, db, clock, concurrency=4, handle=handle)
+    dispatcher.start()
+    users = [api.user(chat, language_code="en") for chat in range(1, 6)]
+    sent = [u.send_text(f"{u.id}-{i}") for i in range(6) for u in users]  # 30, interleaved
+    poller = Poller(app, db, dispatcher, clock, SEAL, poll_timeout=1, max_pending=6)
+    task = asyncio.get_running_loop().create_task(poller.run())
+    try:
+        await asyncio.wait_for(poller.paused.wait(), 10)
+        # Six stored, none handled: nothing more is asked for, and nothing is acknowledged
+        # (Telegram still holds all 30, the first six included until the next call).
+        calls = len(api.requests_for("getUpdates"))
+        assert [r.params.get("limit") for r in api.requests_for("getUpdates")] == [6] * calls
+        assert await counts(db) == {"unfinished": 6, "done": 0}
+        assert len(api.pending_updates) == 30
+        # Two handled: four waiting, more than half the bound: still paused.
+        allowed.release()
+        allowed.release()
+        await dispatcher.wait_handled(2)
+        await _yield_to_others()
+        assert poller.paused.is_set() and len(api.requests_for("getUpdates")) == calls
+        # The third brings it down to half: polling asks for the room left (3), then pauses.
+        allowed.release()
+        await api.wait_for(lambda: len(api.requests_for("getUpdates")) > calls, timeout=10,
+                           description="polling resumed")
+        assert api.requests_for("getUpdates")[calls].params.get("limit") == 3
+        await asyncio.wait_for(poller.paused.wait(), 10)
+        # That call acknowledged the first six (stored); Telegram keeps the other 24.
+        assert poller.pauses == 2 and len(api.pending_updates) == 24
+        assert await counts(db) == {"unfinished": 6, "done": 3}
+        # Released: everything handled once, each chat in order, and acknowledged.
+        for _ in range(30):
+            allowed.release()
+        await asyncio.wait_for(dispatcher.wait_handled(30), 20)
+        await api.wait_for(lambda: not api.pending_updates, timeout=10,
+                           description="every update acknowledged")
+    finally:
+        task.cancel()
+        await dispatcher.stop()
+        await app.shutdown()
+    assert dispatcher.peak == 6
+    assert sorted(handled) == sorted((u["message"]["chat"]["id"], u["message"]["text"])
+                                     for u in sent)
+    for user in users:
+        assert [t for c, t in handled if c == user.id] == [f"{user.id}-{i}" for i in range(6)]
+    assert await counts(db) == {"unfinished": 0, "done": 30}
+    assert all(r.params.get("limit", 100) <= 6 for r in api.requests_for("getUpdates"))
+
+
+async def test_a_stop_while_polling_is_paused_is_prompt_and_the_rest_come_next_time(
+    db,
+) -> None:
+    from telegram.ext import TypeHandler
+
+    from tests.fakebotapi import FakeBotAPI, FakeRequest
+
+    api = FakeBotAPI()
+    app = (Application.builder().token(api.token).request(FakeRequest(api))
+           .get_updates_request(FakeRequest(api)).build())
+    await app.initialize()
+    clock = ManualClock()
+    gate = asyncio.Event()
+    handled: list[int] = []
+
+    async def on_update(update: object, context: object) -> None:
+        await gate.wait()
+        assert isinstance(update, Update)
+        handled.append(update.update_id)
+
+    app.add_handler(TypeHandler(Update, on_update))
+    sent = [api.user(chat, language_code="en").send_text("hi") for chat in range(1, 11)]
+    inbox = Inbox(app, db, clock, SEAL, concurrency=2, poll_timeout=1, max_pending=4)
+    try:
+        await inbox.start()
+        await asyncio.wait_for(inbox.poller.paused.wait(), 10)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await asyncio.wait_for(inbox.stop(timeout=0.2), 5)  # the two in hand are cut
+        assert loop.time() - began < 2
+        assert await counts(db) == {"unfinished": 4, "done": 0}
+        assert len(api.pending_updates) == 10  # nothing acknowledged: Telegram keeps them all
+
+        gate.set()  # the next start: the four stored first, then the six Telegram kept
+        inbox = Inbox(app, db, clock, SEAL, concurrency=2, poll_timeout=1, max_pending=4)
+        assert await inbox.start() == 4
+        await asyncio.wait_for(inbox.dispatcher.wait_handled(10), 20)
+        await api.wait_for(lambda: not api.pending_updates, timeout=10,
+                           description="every update acknowledged")
+    finally:
+        await inbox.stop()
+        await app.shutdown()
+    assert sorted(handled) == [u["update_id"] for u in sent]
+    assert await counts(db) == {"unfinished": 0, "done": 10}

@@ -21,6 +21,7 @@ HOT = [
     (pickups.SAME_HANDOVER, ("+919876543210", 1, T), "parcels_phone"),
     (lockout.LATEST_LOCK, (1,), "pickup_locks_store_until"),
     (lockout.WRONG_SINCE, (1, T), "pickup_attempts_store_at"),
+    (lockout.LOCK_STARTED_BY, (1, 501, 7), "pickup_attempts_message"),
     (earnings.TOTAL_BETWEEN, (1, T, T), "earnings_store_at"),
 ]
 

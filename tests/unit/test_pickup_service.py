@@ -10,6 +10,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain import MessageRef
 from bot.playground.botapi import DEFAULT_TOKEN
 from bot.services import lockout, pickup
 from bot.services.context import Services
@@ -124,6 +125,27 @@ async def test_only_an_approved_store_owner_may_enter_codes(svc, stores) -> None
 
 async def wrong(svc: Services, n: int, user: int = SHOP) -> list[object]:
     return [await pickup.look_up_code(svc, user, "000000") for _ in range(n)]
+
+
+async def test_a_message_counts_as_one_wrong_code_however_often_it_is_handled(
+    svc, stores
+) -> None:
+    """The inbox may hand the same message over twice (a kill before its done-mark)."""
+    typed = [MessageRef(SHOP, 40 + i) for i in range(5)]
+    twice = [[await pickup.look_up_code(svc, SHOP, "000000", t) for _ in range(2)]
+             for t in typed[:4]]
+    assert twice == [[pickup.NoParcel(n)] * 2 for n in (4, 3, 2, 1)]
+    assert await count(svc, "SELECT COUNT(*) FROM pickup_attempts") == 4
+    first, again = [await pickup.look_up_code(svc, SHOP, "000000", typed[4]) for _ in range(2)]
+    assert isinstance(first, pickup.Locked) and first.new
+    assert again == first  # answered as the first time: it was this message that locked
+    # Another message while locked is refused as before, and is not the one that locked.
+    other = await pickup.look_up_code(svc, SHOP, "000000", MessageRef(SHOP, 99))
+    assert isinstance(other, pickup.Locked) and not other.new
+    assert await count(svc, "SELECT COUNT(*) FROM pickup_attempts") == 5
+    assert await count(svc, "SELECT COUNT(*) FROM pickup_locks") == 1
+    assert await count(svc, "SELECT COUNT(*) FROM outbox WHERE kind = ?", pickup.LOCK_ALERT) \
+        == len(svc.settings.admin_ids)
 
 
 async def test_five_wrong_codes_lock_the_store_for_fifteen_minutes(svc, stores) -> None:
