@@ -111,6 +111,16 @@ def install_probes() -> None:
 
     RateLimiter._begin, RateLimiter._end = begin_probe, end_probe
 
+    acquire = SlidingWindow.acquire
+
+    async def acquire_probe(self, priority):  # noqa: ANN001, ANN202
+        started = time.monotonic()
+        await acquire(self, priority)
+        if priority == 0:
+            probe("reply_slot_wait", time.monotonic() - started)
+
+    SlidingWindow.acquire = acquire_probe
+
     give_back = SlidingWindow._give_back
 
     def give_back_probe(self):  # noqa: ANN001, ANN202
@@ -181,6 +191,26 @@ def analyse(log: list[list[Any]], probes: list[tuple[float, str, Any]],
             commits.append(t)
             pending_enqueue = False
     deficit = occupancy_deficit(times, first, last)
+    # the first second after the first notice counts back into the quiet time before the wave
+    # (a smooth 30/s stream from nothing "misses" 15 there): the steady part is what matters
+    deficit_steady = occupancy_deficit(times, first + 1.0, last)
+    # each receive's commit → the first notice to one of its customers at the fake
+    shop_of = {c: c // 1000 for c in customers}
+    first_of_shop: dict[int, float] = {}
+    for t, c in ok:
+        if c in customers:
+            first_of_shop.setdefault(shop_of[c], t)
+    enqueued_shop: list[int] = []
+    commit_to_first = []
+    current: int | None = None
+    for t, kind, d in probes:
+        if kind == "enqueue" and d in customers:
+            current = shop_of[d]
+        elif kind == "commit" and current is not None:
+            enqueued_shop.append(current)
+            if current in first_of_shop:
+                commit_to_first.append(round((first_of_shop[current] - t) * 1000, 1))
+            current = None
     # slot reuse: a send finding 30 sends in the window before it can go only when the 30th
     # before leaves (t30 + 1 s); the lag past that is lost capacity
     lags = []
@@ -251,11 +281,17 @@ def analyse(log: list[list[Any]], probes: list[tuple[float, str, Any]],
         "sends_in_span_by_kind": kinds,
         "other_per_s_in_span": round((kinds["receive_reports"] + kinds["bystander_replies"])
                                      / span, 2),
+        # the notices against what the replies left of 30/s in the same span
+        "notices_of_capacity_left_after_replies": round(
+            (len(notices) - 1) / span
+            / (30 - (kinds["receive_reports"] + kinds["bystander_replies"]) / span), 3),
         "sends_in_the_second_before_first_notice": sum(
             1 for t in times if first - 1.0 < t < first),
         "receive_commits_before_first_notice_ms": [round((c - first) * 1000, 1)
                                                     for c in commits],
+        "receive_commit_to_its_first_notice_ms": commit_to_first,
         "window_unused_send_slots_in_span": round(deficit, 2),
+        "window_unused_send_slots_after_first_second": round(deficit_steady, 2),
         "window_unused_by_cause": {k: round(v, 2) for k, v in unused.items()},
         "slot_reuse_lag_ms": {
             "n": len(lags),
@@ -269,6 +305,13 @@ def analyse(log: list[list[Any]], probes: list[tuple[float, str, Any]],
         if to_fake else None,
         "grant_to_answer_ms_median": round(statistics.median(rtt) * 1000, 2) if rtt else None,
         "answers": len(answers),
+        # replies (interactive) waiting for a window slot, during the notices' span
+        "reply_window_wait_ms": sorted(
+            round(d * 1000, 1) for t, k, d in probes
+            if k == "reply_slot_wait" and first - 0.1 <= t <= last and d > 0.0005),
+        "render_groups": len(renders),
+        "render_ms_total": round(sum(r["ms"] for r in renders), 1),
+        "render_ms_max": max((r["ms"] for r in renders), default=None),
         "renders": renders,
         "groups": groups[:40],
     }
@@ -301,7 +344,8 @@ async def run(raw: Path | None) -> dict[str, Any]:
     return {"load_average_1min": os.getloadavg()[0],
             "benchmark": {k: result[k] for k in (
                 "notices_per_s", "notices_ratio_of_30", "all_sendMessage_per_s_during_notices",
-                "flood_violations_self_provoked", "receive_report_s", "bystander_p95_ms")},
+                "flood_violations_self_provoked", "receive_report_s", "bystander_p95_ms",
+                "bystander_max_ms")},
             "analysis": analysis}
 
 
