@@ -9,6 +9,7 @@ import httpx
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.ratelimit import RateLimiterClosed, retry_seconds
+from bot.telegram_request import is_connection_never_made, is_transport_error
 
 
 class Verdict(Enum):
@@ -32,10 +33,14 @@ def fate_known(exc: NetworkError) -> bool:
 
     An HTTP answer (5xx, 502) or a connection that was never made: known. A request that was
     written but whose answer never came (read timeout, connection reset mid-answer): unknown.
+    Both transports are understood: the bot's own (aiohttp, ``bot/telegram_request.py``) and
+    PTB's default (httpx), which a caller may still pass to ``build_application``.
     """
     if isinstance(exc, RateLimiterClosed):
         return True
     cause = exc.__cause__
+    if cause is not None and is_transport_error(cause):
+        return is_connection_never_made(cause)
     if not isinstance(cause, httpx.HTTPError):
         return True
     return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

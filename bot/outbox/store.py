@@ -243,6 +243,12 @@ async def counts(db: Database) -> dict[str, int]:
     return {r["state"]: r["n"] for r in rows}
 
 
+async def any_pending(db: Database) -> bool:
+    """Whether any row is still pending (one lookup in the ``outbox_pending`` index)."""
+    return bool(await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending')"))
+
+
 async def undelivered_since(db: Database, since: datetime) -> int:
     """Messages that could not be delivered (failed or blocked) since ``since``."""
     return int(await db.fetchval(

@@ -55,3 +55,34 @@ async def issue_code(
             await codes_repo.set_code_hash(conn, parcel_id, digest, now)
             return code
     raise NoFreeCode(store_id)
+
+
+async def issue_codes(
+    conn: aiosqlite.Connection, key: bytes, wanted: list[tuple[int, int]], now: datetime
+) -> list[str]:
+    """:func:`issue_code` for many (store id, parcel id) pairs at once — the outbox renders
+    arrival notices in groups: one statement checks all the new codes, one stores their
+    hashes (instead of two round trips per parcel). Each code is unique among its store's
+    waiting parcels and within the group; the answers are in the order asked."""
+    codes: list[str] = [""] * len(wanted)
+    hashes: list[str] = [""] * len(wanted)
+    todo = list(range(len(wanted)))
+    for _ in range(50):
+        tried = {i: new_code() for i in todo}
+        digests = {i: hash_code(key, wanted[i][0], tried[i]) for i in todo}
+        taken = await codes_repo.codes_in_use(conn, [(wanted[i][0], digests[i]) for i in todo])
+        taken |= {(wanted[i][0], hashes[i]) for i in range(len(wanted)) if hashes[i]}
+        again = []
+        for i in todo:
+            pair = (wanted[i][0], digests[i])
+            if pair in taken:
+                again.append(i)
+                continue
+            taken.add(pair)
+            codes[i], hashes[i] = tried[i], digests[i]
+        todo = again
+        if not todo:
+            await codes_repo.set_code_hashes(
+                conn, [(parcel_id, hashes[i]) for i, (_, parcel_id) in enumerate(wanted)], now)
+            return codes
+    raise NoFreeCode(wanted[todo[0]][0])

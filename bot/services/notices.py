@@ -25,7 +25,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.outbox import Outcome, Priority, enqueue
-from bot.services.codes import code_key, issue_code
+from bot.services.codes import code_key, issue_code, issue_codes
 from bot.services.context import Services
 from bot.services.parcel_models import NOTICE_CLAIM_TIMEOUT, StoreInfo
 from bot.storage import customers as customers_repo
@@ -111,8 +111,7 @@ async def issue_notices(
         parcels = await parcels_repo.by_ids_with_owner(conn, [p for p, _ in wanted])
         stores = {r["id"]: StoreInfo.from_row(r) for r in await pickup_points.stores_by_ids(
             conn, [r["store_id"] for r in parcels.values()])}
-        events = []
-        issued: set[int] = set()
+        issued: dict[int, int] = {}        # parcel id → its place in ``out``
         for parcel_id, user_id in wanted:
             row = parcels.get(parcel_id)
             if (row is None or row["status"] != "arrived" or row["notified_at"] is not None
@@ -123,16 +122,20 @@ async def issue_notices(
                 await parcels_repo.release_notice(conn, parcel_id)
                 out.append(None)
                 continue
-            issued.add(parcel_id)
-            code = await issue_code(conn, key, row["store_id"], parcel_id, now)
-            events.append((parcel_id, "code_issued", None, now, {"for": "arrival_notice"}))
-            out.append(Notice(
-                parcel_id=parcel_id, tracking_id=row["tracking_id"], user_id=user_id,
-                customer_name=row["customer_name"], code=code,
-                last_day=date.fromisoformat(row["last_day"]), store=stores[row["store_id"]],
-            ))
-        if events:
-            await parcels_repo.append_events(conn, events)
+            issued[parcel_id] = len(out)
+            out.append(None)
+        if issued:
+            codes = await issue_codes(
+                conn, key, [(parcels[p]["store_id"], p) for p in issued], now)
+            for (parcel_id, place), code in zip(issued.items(), codes, strict=True):
+                row = parcels[parcel_id]
+                out[place] = Notice(
+                    parcel_id=parcel_id, tracking_id=row["tracking_id"], user_id=row["owner"],
+                    customer_name=row["customer_name"], code=code,
+                    last_day=date.fromisoformat(row["last_day"]), store=stores[row["store_id"]],
+                )
+            await parcels_repo.append_events(
+                conn, [(p, "code_issued", None, now, {"for": "arrival_notice"}) for p in issued])
     return out
 
 

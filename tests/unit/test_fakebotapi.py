@@ -1,7 +1,8 @@
 """The fake Bot API answers a real PTB ``Bot`` the way Telegram does.
 
 Most tests run twice: in-process through ``FakeRequest`` and over real HTTP through
-``FakeBotAPIServer``, so both transports are held to the same behaviour.
+``FakeBotAPIServer`` with the bot's own transport (``bot.telegram_request.AiohttpRequest``:
+uploads, downloads and errors included), so both are held to the same behaviour.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from bot.playground.botapi import (
 )
 from bot.playground.botapi.control import action
 from bot.playground.botapi.core import NOT_MODIFIED, QUERY_TOO_OLD
+from bot.telegram_request import AiohttpRequest
 
 CHAT = 1001
 
@@ -77,7 +79,8 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
 def _make_bot(api: FakeBotAPI, base_url: str | None = None, file_url: str | None = None) -> Bot:
     if base_url is None:
         return Bot(api.token, request=FakeRequest(api), get_updates_request=FakeRequest(api))
-    return Bot(api.token, base_url=base_url, base_file_url=file_url)
+    return Bot(api.token, base_url=base_url, base_file_url=file_url,
+               request=AiohttpRequest(8), get_updates_request=AiohttpRequest(1))
 
 
 @pytest.fixture(params=["inprocess", "http"])

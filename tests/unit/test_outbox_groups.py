@@ -66,17 +66,42 @@ async def _queue(w: Any, count: int, **extra: Any) -> None:
                                  now=w.clock.now())
 
 
-async def test_rows_of_a_grouped_kind_are_rendered_together_and_each_delivered(tmp_path) -> None:
+def _count_in_flight(sender: OutboxSender) -> list[int]:
+    """Wrap the sender's request: the most sends on their way at once, as a one-item list."""
+    most = [0]
+    now = [0]
+    send = sender._send
+
+    async def counted(row, message):  # noqa: ANN001, ANN202
+        now[0] += 1
+        most[0] = max(most[0], now[0])
+        try:
+            return await send(row, message)
+        finally:
+            now[0] -= 1
+
+    sender._send = counted  # type: ignore[method-assign]
+    return most
+
+
+@pytest.mark.parametrize("batch", [64, 8])
+async def test_rows_of_a_grouped_kind_are_rendered_together_and_each_delivered(
+        tmp_path, batch: int) -> None:
     w, db, bot = await _world(tmp_path)
     try:
         await _queue(w, 20)
+        w.sender.render_batch = batch
+        most = _count_in_flight(w.sender)
         await w.sender.start()
         await w.sender.drain()
         for k in range(20):
             lang = ("en", "hi", "mr")[k % 3]
             assert w.texts(FIRST + k) == [f"many {k} ({lang})"]
-        # Fewer renderer calls than rows: the whole point (8 places: groups of up to 8).
-        assert sum(CALLS) == 20 and len(CALLS) < 20 and max(CALLS) <= 8
+        # Fewer renderer calls than rows (the whole point), each at most a render batch: the
+        # rows are rendered ahead of the places, but never more than 8 (the places) are sent
+        # at once.
+        assert sum(CALLS) == 20 and len(CALLS) < 20 and max(CALLS) <= batch
+        assert 1 < most[0] <= 8
         states = await w.svc.db.fetchall("SELECT state, attempts, message_id FROM outbox")
         assert {(r["state"], r["attempts"]) for r in states} == {("sent", 0)}
         assert all(r["message_id"] for r in states)

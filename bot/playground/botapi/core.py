@@ -1271,6 +1271,7 @@ class FakeBotAPI:
                     InjectedFault(self.clock(), name, chat_id, 0, "connection reset"))
                 raise ConnectionReset(name)
             self.injected_faults.append(InjectedFault(self.clock(), name, chat_id, 0, "hang"))
+            self._calls_notifier.notify()  # wait_for(...) may be waiting for the hang to begin
             if rule.until is not None:
                 await rule.until.wait()
             elif rule.seconds is not None:
