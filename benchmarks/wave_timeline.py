@@ -83,13 +83,13 @@ def install_probes() -> None:
     REGISTRY.kinds[notices.KIND] = dataclasses.replace(
         kind, render_many=render_many_probe, render=render_probe)
 
-    start = sender_mod.OutboxSender._start
+    work_many = sender_mod.OutboxSender._work_many
 
-    def start_probe(self, group):  # noqa: ANN001, ANN202
-        probe("group", [r.chat_id for r in group])
-        return start(self, group)
+    async def work_many_probe(self, name, rows):  # noqa: ANN001, ANN202
+        probe("group", [r.chat_id for r in rows])
+        return await work_many(self, name, rows)
 
-    sender_mod.OutboxSender._start = start_probe
+    sender_mod.OutboxSender._work_many = work_many_probe
 
     send = sender_mod.OutboxSender._send
 
