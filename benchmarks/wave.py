@@ -302,6 +302,12 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
     span = max(lasts) - min(firsts) if firsts and lasts else 0
     rate = (n - 1) / span if span else 0.0
     stats = fake.control("stats")
+    replies_in_span = replies_between(fake, set(customers), min(firsts), max(lasts)) \
+        if firsts and lasts else 0
+    # What the replies (bystander /start answers, receive reports) left of 30/s in the span:
+    # they go first by design, so this is the most the notices could have had (a smooth
+    # sender; benchmarks/README.md, "the ceiling").
+    left = 30 - replies_in_span / span if span else 0.0
     in_bystander_chats = sum(stats["flood_chats"].get(str(u), 0) for u in bystander_ids(BYSTANDERS))
     del timeline
     return {
@@ -311,6 +317,9 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         "notices_span_s": round(span, 2),
         "notices_per_s": round(rate, 1),
         "notices_ratio_of_30": round(rate / 30, 3),
+        "replies_in_notices_span": replies_in_span,
+        "capacity_left_after_replies_per_s": round(left, 1),
+        "notices_ratio_of_capacity_left": round(rate / left, 3) if left else None,
         "max_sendMessage_in_any_1s": stats_max(fake),
         # 429s the bot provoked itself, in the chats of notices and shopkeepers, and in the
         # bystander's own chat (its /start every 0.5 s asks for replies closer than 1 s).
@@ -320,6 +329,8 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         "bystander_interval_s": BYSTANDER_INTERVAL,
         "flood_kinds": stats["flood_kinds"],
         "all_sendMessage_per_s_during_notices": all_rate(fake, min(firsts), max(lasts))
+        if firsts and lasts else None,
+        "all_sendMessage_ratio_of_30": round(all_rate(fake, min(firsts), max(lasts)) / 30, 3)
         if firsts and lasts else None,
         "injected_faults": stats["injected"],
         "outbox_states": states,
@@ -334,6 +345,7 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         "bystander_median_ms": ms(statistics.median(during)) if during else None,
         "bystander_p95_ms": ms(_p95(during)) if during else None,
         "bystander_max_ms": ms(max(during)) if during else None,
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -342,6 +354,14 @@ def all_rate(fake: FakeProcess, first: float, last: float) -> float:
     times = fake.control("send_times")
     inside = [t for t in times if first <= t <= last]
     return round((len(inside) - 1) / (last - first), 1) if last > first else 0.0
+
+
+def replies_between(fake: FakeProcess, notice_chats: set[int], first: float,
+                    last: float) -> int:
+    """Successful sendMessage to chats other than the notices' between the first and last
+    notice (the fake's log)."""
+    return sum(1 for t, chat, status in fake.control("send_log")
+               if status == 200 and first <= t <= last and chat not in notice_chats)
 
 
 def stats_max(fake: FakeProcess) -> int:

@@ -11,9 +11,14 @@ private chat, and halts *all* requests on one ``RetryAfter``. This one:
   seconds after its answer came back. Telegram saw the request between those two moments, so
   two requests using the same slot are always at least ``window`` apart at Telegram, whatever
   the network latency. No initial burst beyond the limit, ever.
-* **Smooth bulk** — broadcast traffic (:data:`Priority.BULK`) is also paced by an ``aiolimiter``
-  leaky bucket at ``per_second`` with room for only a few requests, so it flows evenly instead
-  of in bursts of ``per_second`` after each pause.
+* **Smooth bulk** — bulk traffic (:data:`Priority.BULK`: the outbox, broadcasts) is also paced
+  by an ``aiolimiter`` leaky bucket with room for only a few requests, so it flows evenly
+  instead of in bursts of ``per_second`` after each pause (a burst would fill the window and
+  leave a reply typed just after it waiting up to ``window``). The bucket runs at
+  ``bulk_pace`` (1.25) × ``per_second``: it only smooths, the window is the limit. A bucket at
+  exactly the limit could never take back a slot the window freed while the bulk lane was late
+  (the loop busy, replies bunched): every such moment was a send lost for good (issue #10, the
+  morning wave: ≈ 2–3 sends of 160; benchmarks/README.md).
 * **Priority** — interactive requests (the default: replies, ``answerCallbackQuery``, edits of
   an admin's progress message) take the next free slot before any bulk request.
 * **Per chat** — a bulk message goes to a chat only ``per_chat_seconds`` after the previous
@@ -57,6 +62,11 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 INF = float("inf")
+# Bulk pacing (the leaky bucket) relative to the window's limit: above 1 so that the bulk lane
+# can take back window slots that came free while it was late; low enough that it stays smooth
+# (a slot comes free at least every 1 / (1.25 × per_second) s for a reply). Measured in
+# benchmarks/README.md ("The outbox: morning wave"): 1.5 and 2 gave replies 0.4–0.5 s waits.
+BULK_PACE = 1.25
 _MESSAGE_PREFIXES = ("send", "copy", "forward", "edit")
 _NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
 
@@ -188,6 +198,7 @@ class RateLimiter(BaseRateLimiter[RateLimitArgs]):
         *,
         window: float = 1.0,
         bulk_burst: int | None = None,
+        bulk_pace: float = BULK_PACE,
         max_retries: int = 5,
         max_bulk_retries: int = 20,
     ) -> None:
@@ -202,11 +213,14 @@ class RateLimiter(BaseRateLimiter[RateLimitArgs]):
         # timers and aiolimiter's bucket run on it.
         self._clock = time.monotonic
         self._burst = bulk_burst or max(2, per_second // 20)
+        if bulk_pace < 1.0:
+            raise ValueError("bulk_pace below 1 would leave window slots unused for good")
+        self._pace = bulk_pace * per_second / window
         self._reset()
 
     def _reset(self) -> None:
         self._window = SlidingWindow(self.per_second, self.window_seconds)
-        self._bucket = AsyncLimiter(self._burst, self._burst * self.window_seconds / self.per_second)
+        self._bucket = AsyncLimiter(self._burst, self._burst / self._pace)
         self._chats: dict[int, _Chat] = {}
         self._bulk: list[_BulkRequest] = []
         self._bulk_seq = itertools.count()

@@ -44,6 +44,7 @@ from bot.playground.botapi import (
     WaitTimeout,
     parse_html,
 )
+from bot.playground.botapi.control import action
 from bot.playground.botapi.core import NOT_MODIFIED, QUERY_TOO_OLD
 from bot.telegram_request import AiohttpRequest
 
@@ -424,6 +425,23 @@ async def test_flood_control_flags_31_messages_in_a_second(env: Env) -> None:
     env.api.assert_delivered_once(chats[:31])
     with pytest.raises(AssertionError, match="missing"):
         env.api.assert_delivered_once(chats)
+
+
+async def test_send_log_gives_every_send_with_its_time_chat_and_answer(env: Env) -> None:
+    """What benchmarks/wave_timeline.py reads: each sendMessage, refused ones too."""
+    clock = env.api.clock
+    assert isinstance(clock, FakeClock)
+    env.api.user(5001)
+    env.api.flood_control(enabled=True, global_per_second=30, per_chat_interval=1.0)
+    start = clock.now
+    await env.bot.send_message(CHAT, "one")
+    clock.now += 0.25
+    await env.bot.send_message(5001, "two")
+    clock.now += 0.25
+    with pytest.raises(RetryAfter):
+        await env.bot.send_message(CHAT, "too soon")
+    log = await action(env.api, "send_log", {})
+    assert log == [[start, CHAT, 200], [start + 0.25, 5001, 200], [start + 0.5, CHAT, 429]]
 
 
 async def test_random_403_blocks_the_chat_for_good(env: Env) -> None:

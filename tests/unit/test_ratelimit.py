@@ -92,11 +92,31 @@ async def test_no_initial_burst_and_never_over_the_limit_in_any_window() -> None
     assert len(starts) == 35
     # The limit: never more than 10 in any 0.5 s window (exact; AIORateLimiter sends 2x that).
     assert max_in_window(starts, 0.5) <= 10
-    # Smooth: the bucket lets out at most burst + rate * t, so no 10-at-once at the start.
+    # Smooth: the bucket lets out at most burst + pace * t (pace: 1.25 × 20/s), so no
+    # 10-at-once at the start.
     first_quarter = [t for t in starts if t - starts[0] < 0.25]
-    assert len(first_quarter) <= 2 + 5 + 1
+    assert len(first_quarter) <= 2 + 6 + 1
     # 35 requests at 20/s take at least 1.5 s (3 full windows) and, loosely, not forever.
     assert 1.5 <= elapsed < 6
+
+
+async def test_bulk_pacing_can_catch_up_but_stays_smooth() -> None:
+    """The bucket paces bulk at 1.25 × the limit: slots the window has free are taken faster
+    than the limit's average rate (a lane that was late catches up; at exactly the limit it
+    never could), still one by one, and the window stays the limit."""
+    limiter = RateLimiter(per_second=40, per_chat_seconds=0, window=1.0, bulk_burst=2)
+    rec = Recorder(latency=0.001)
+    await asyncio.gather(*(send(limiter, rec, f"b{i}", 2000 + i, BULK) for i in range(40)))
+    starts = rec.starts()
+    assert max_in_window(starts, 1.0) <= 40
+    # Never a burst: the i-th request no earlier than the bucket's pace allows (lateness of the
+    # event loop only delays, so this bound is exact).
+    pace = 1.25 * 40
+    for i, t in enumerate(starts):
+        assert t - starts[0] >= (i - 2) / pace - 0.005
+    # Faster than the limit's own pace: at exactly 40/s the 40th would start no sooner than
+    # 38 / 40 = 0.95 s after the first; at 50/s it starts after 0.76 s.
+    assert starts[-1] - starts[0] < 0.9
 
 
 async def test_interactive_requests_burst_within_the_window_only() -> None:

@@ -10,6 +10,8 @@
                                    and the most successful sendMessage calls in any 1 s window
     POST /_control/wait_messages   {"chat_id", "count", "timeout"?}: answers once the chat has
                                    that many bot messages (or 408 after the timeout)
+    POST /_control/send_log        every sendMessage call: [time, chat_id, status] in the order
+                                   the fake handled them (its monotonic clock)
     POST /_control/clear_records   forget recorded requests and counters
 
 Counting happens here, in the fake's process, so a benchmark does not ship 100,000 records.
@@ -24,7 +26,7 @@ from .core import FakeBotAPI, WaitTimeout
 
 ACTIONS = frozenset(
     {"users_bulk", "configure", "stats", "delivery_report", "send_timeline", "wait_messages",
-     "clear_records", "send_times"}
+     "clear_records", "send_times", "send_log"}
 )
 
 
@@ -112,6 +114,9 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
     if name == "send_times":
         return sorted(r.time for r in api.requests
                       if r.method == "sendMessage" and r.status == 200)
+    if name == "send_log":
+        return [[r.time, r.params.get("chat_id"), r.status] for r in api.requests
+                if r.method == "sendMessage"]
     if name == "wait_messages":
         chat_id = int(args["chat_id"])
         try:
