@@ -96,6 +96,7 @@ class Bystander:
     interval: float = 0.5
     users: int = 1
     latencies: list[float] = field(default_factory=list)
+    refused: list[bool] = field(default_factory=list)   # its own reply drew a 429
     unanswered: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -116,12 +117,15 @@ class Bystander:
         while not self._stop.wait(self.interval):
             user = ids[turn % len(ids)]
             turn += 1
+            refused_before = self.fake.control("refused", chat_id=user)
             started = time.perf_counter()
             self.fake.control("send_text", user_id=user, text="/start", language_code="en")
             answer = self.fake.control("wait_messages", chat_id=user, count=seen[user] + 1,
                                        timeout=20)
             if "count" in answer:
                 self.latencies.append(time.perf_counter() - started)
+                self.refused.append(
+                    self.fake.control("refused", chat_id=user) > refused_before)
                 seen[user] = answer["count"]
             else:
                 self.unanswered += 1
@@ -283,6 +287,10 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         # while a probe waits for its answer (the "unanswered" probe of the earlier runs).
         await asyncio.to_thread(bystander.stop)
         during = bystander.latencies[len(idle):]
+        refused = bystander.refused[len(idle):]
+        # Probes whose own reply drew a (random) 429 must wait its retry_after: Telegram's rule
+        # for that chat. "Nobody waits for someone else" is the others.
+        not_refused = [x for x, own in zip(during, refused, strict=True) if not own]
         states = await outbox_store.counts(svc.db)
     finally:
         await stop_app(app)
@@ -345,6 +353,8 @@ async def run_wave(sc: Scenario, fake: FakeProcess, db_path: Path) -> dict[str, 
         "bystander_median_ms": ms(statistics.median(during)) if during else None,
         "bystander_p95_ms": ms(_p95(during)) if during else None,
         "bystander_max_ms": ms(max(during)) if during else None,
+        "bystander_probes_own_reply_refused": sum(refused),
+        "bystander_p95_ms_own_reply_not_refused": ms(_p95(not_refused)) if not_refused else None,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
@@ -465,8 +475,12 @@ def check(r: dict[str, Any]) -> list[str]:
             problems.append("notices below 95 % of 30/s")
         if (r["bystander_p95_ms"] or 0) > 300:
             problems.append("bystander p95 over 300 ms")
-    if name == "wave429" and (r["bystander_p95_ms"] or 0) > 500:
-        problems.append("bystander p95 over 500 ms")
+    # With 5 % random 429s a probe's own reply is refused about one time in twenty and must
+    # wait its retry_after (3 s) — that alone puts the p95 of ~10 probes at 3 s in about half
+    # the runs. The target is about waiting for *others*' 429s: judged on the other probes
+    # (both figures are printed).
+    if name == "wave429" and (r["bystander_p95_ms_own_reply_not_refused"] or 0) > 500:
+        problems.append("bystander p95 over 500 ms (probes whose own reply was not refused)")
     if name == "faults":
         if r["missing"] > states.get("failed", 0):
             problems.append("lost messages")

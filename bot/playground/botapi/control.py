@@ -12,6 +12,7 @@
                                    that many bot messages (or 408 after the timeout)
     POST /_control/send_log        every sendMessage call: [time, chat_id, status] in the order
                                    the fake handled them (its monotonic clock)
+    POST /_control/refused         {"chat_id"}: how many requests for that chat were answered 429
     POST /_control/clear_records   forget recorded requests and counters
 
 Counting happens here, in the fake's process, so a benchmark does not ship 100,000 records.
@@ -26,13 +27,20 @@ from .core import FakeBotAPI, WaitTimeout
 
 ACTIONS = frozenset(
     {"users_bulk", "configure", "stats", "delivery_report", "send_timeline", "wait_messages",
-     "clear_records", "send_times", "send_log"}
+     "clear_records", "send_times", "send_log", "refused"}
 )
 
 
 def _range(args: dict[str, Any]) -> range:
     first = int(args["first_id"])
     return range(first, first + int(args["count"]))
+
+
+def _as_chat(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:
@@ -114,6 +122,10 @@ async def action(api: FakeBotAPI, name: str, args: dict[str, Any]) -> Any:
     if name == "send_times":
         return sorted(r.time for r in api.requests
                       if r.method == "sendMessage" and r.status == 200)
+    if name == "refused":
+        chat_id = int(args["chat_id"])
+        return sum(1 for r in api.requests
+                   if r.status == 429 and _as_chat(r.params.get("chat_id")) == chat_id)
     if name == "send_log":
         return [[r.time, r.params.get("chat_id"), r.status] for r in api.requests
                 if r.method == "sendMessage"]
