@@ -13,6 +13,28 @@ def settings(tmp_path, **kw) -> Settings:
     return Settings(bot_token=DEFAULT_TOKEN, db_path=tmp_path / "k.sqlite3", **kw)
 
 
+async def _waiting_parcels(tmp_path, parcels: dict[int, int]) -> tuple[Database, ManualClock]:
+    """A database with waiting parcels, {parcel id: store id}; stores made as needed."""
+    db = await Database.open(tmp_path / "k.sqlite3")
+    clock = ManualClock()
+    now = to_db(clock.now())
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO users (user_id, chat_id, first_seen, last_seen) "
+                           "VALUES (1, 1, ?, ?)", (now, now))
+        for sid in sorted(set(parcels.values())):
+            await conn.execute(
+                "INSERT INTO stores (id, owner_user_id, status, shop_name, owner_name, mobile,"
+                " address, pin_code, opens_at, closes_at, capacity, created_at) VALUES (?, 1,"
+                " 'approved', 'S', 'O', '+919800000001', 'Addr 1', '411001', '09:00', '21:00',"
+                " 10, ?)", (sid, now))
+        for pid, sid in parcels.items():
+            await conn.execute(
+                "INSERT INTO parcels (id, tracking_id, store_id, customer_phone, status,"
+                " created_at, updated_at) VALUES (?, ?, ?, '+919800000002', 'arrived', ?, ?)",
+                (pid, f"TRACK000{pid}", sid, now, now))
+    return db, clock
+
+
 def test_new_code_is_six_digits() -> None:
     seen = {codes.new_code() for _ in range(2000)}
     assert all(len(c) == 6 and c.isdigit() for c in seen)
@@ -30,22 +52,8 @@ def test_hash_depends_on_key_store_and_code(tmp_path) -> None:
 async def test_issue_code_replaces_the_old_hash_and_avoids_collisions(
     tmp_path, monkeypatch
 ) -> None:
-    db = await Database.open(tmp_path / "k.sqlite3")
-    clock = ManualClock()
-    now = to_db(clock.now())
+    db, clock = await _waiting_parcels(tmp_path, {1: 1, 2: 1})
     key = b"k"
-    async with db.transaction() as conn:
-        await conn.execute("INSERT INTO users (user_id, chat_id, first_seen, last_seen) "
-                           "VALUES (1, 1, ?, ?)", (now, now))
-        await conn.execute(
-            "INSERT INTO stores (owner_user_id, status, shop_name, owner_name, mobile, address,"
-            " pin_code, opens_at, closes_at, capacity, created_at) VALUES (1, 'approved', 'S',"
-            " 'O', '+919800000001', 'Addr 1', '411001', '09:00', '21:00', 10, ?)", (now,))
-        for pid in (1, 2):
-            await conn.execute(
-                "INSERT INTO parcels (id, tracking_id, store_id, customer_phone, status,"
-                " created_at, updated_at) VALUES (?, ?, 1, '+919800000002', 'arrived', ?, ?)",
-                (pid, f"TRACK000{pid}", now, now))
     queue = iter(["111111", "111111", "222222", "333333"])
     monkeypatch.setattr(codes, "new_code", lambda: next(queue))
     async with db.transaction() as conn:
@@ -66,24 +74,9 @@ async def test_issue_codes_for_a_group_avoids_collisions_in_the_store_and_in_the
     """The outbox renders notices in groups: one statement checks the group's codes. A code
     already waiting at the store, or given to an earlier parcel of the same group, is drawn
     again; the same code at another store is fine."""
-    db = await Database.open(tmp_path / "k.sqlite3")
-    clock = ManualClock()
-    now = to_db(clock.now())
+    db, clock = await _waiting_parcels(tmp_path, {1: 1, 2: 1, 3: 1, 4: 2, 5: 1})
     key = b"k"
     async with db.transaction() as conn:
-        await conn.execute("INSERT INTO users (user_id, chat_id, first_seen, last_seen) "
-                           "VALUES (1, 1, ?, ?)", (now, now))
-        for sid in (1, 2):
-            await conn.execute(
-                "INSERT INTO stores (id, owner_user_id, status, shop_name, owner_name, mobile,"
-                " address, pin_code, opens_at, closes_at, capacity, created_at) VALUES (?, 1,"
-                " 'approved', 'S', 'O', '+919800000001', 'Addr 1', '411001', '09:00', '21:00',"
-                " 10, ?)", (sid, now))
-        for pid, sid in ((1, 1), (2, 1), (3, 1), (4, 2), (5, 1)):
-            await conn.execute(
-                "INSERT INTO parcels (id, tracking_id, store_id, customer_phone, status,"
-                " created_at, updated_at) VALUES (?, ?, ?, '+919800000002', 'arrived', ?, ?)",
-                (pid, f"TRACK000{pid}", sid, now, now))
         await conn.execute("UPDATE parcels SET code_hash = ? WHERE id = 5",
                            (codes.hash_code(key, 1, "555555"),))
     # parcels 1, 2, 3 at store 1 and 4 at store 2, in one group; each draw in order:
