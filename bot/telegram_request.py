@@ -18,8 +18,10 @@ Timeouts, as PTB's documentation defines them:
   a free one in the pool, then connecting); a failure here is certain not to have been sent;
 * ``connect_timeout`` — the TCP/TLS connect alone (aiohttp ``sock_connect``);
 * ``read_timeout`` — between two reads of the answer (aiohttp ``sock_read``);
-* ``write_timeout`` — aiohttp has no separate write timeout: it is part of an overall ceiling
-  (the sum of all four) so that no request can hang for ever.
+* ``write_timeout`` — aiohttp has no separate write timeout: for an ordinary call (a small
+  body) it is part of an overall ceiling, the sum of all four, so that no call can hang for
+  ever. A file upload or download gets no overall ceiling (a 20 MB label photo on a slow link
+  takes as long as it takes, as with httpx): only the read and connect timeouts apply.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class AiohttpRequest(BaseRequest):
         pool = _value(pool_timeout, self._pool)
         write = _value(write_timeout, self._media_write if files else self._write)
         timeout = aiohttp.ClientTimeout(
-            total=_sum(pool, connect, write, read),
+            total=None if files or method == "GET" else _sum(pool, connect, write, read),
             connect=_sum(pool, connect),
             sock_connect=connect,
             sock_read=read,

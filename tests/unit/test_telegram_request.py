@@ -165,3 +165,40 @@ def test_an_error_quoting_the_url_does_not_carry_the_token() -> None:
                 f"https://api.telegram.org/file/bot{token}/documents/file_1.csv"):
         cleaned = _without_token(f"ClientResponseError: 500, message='x', url='{url}'")
         assert token not in cleaned and "<bot-token>" in cleaned
+
+
+async def test_a_slow_download_is_not_cut_off_but_a_slow_call_is() -> None:
+    """A file (a label photo, a manifest) may take long on a slow link while its bytes keep
+    coming: only the read timeout (between two reads) applies. An ordinary call has an
+    overall ceiling, the sum of its timeouts, so that it can never hang for ever."""
+    from aiohttp import web
+
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        answer = web.StreamResponse()
+        answer.content_type = "application/json"
+        await answer.prepare(request)
+        for _ in range(8):  # 0.8 s in all, a chunk every 0.1 s
+            await answer.write(b" ")
+            await asyncio.sleep(0.1)
+        await answer.write(b'{"ok": true, "result": true}')
+        return answer
+
+    app = web.Application()
+    app.router.add_get("/file/photo.jpg", trickle)
+    app.router.add_post("/bot/getMe", trickle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    request = AiohttpRequest(2, read_timeout=0.3, write_timeout=0.1, connect_timeout=0.1,
+                             pool_timeout=0.1)  # an overall ceiling of 0.6 s for a call
+    await request.initialize()
+    try:
+        body = await request.retrieve(f"http://127.0.0.1:{port}/file/photo.jpg")
+        assert body.endswith(b'"result": true}')
+        with pytest.raises(TimedOut):
+            await request.post(f"http://127.0.0.1:{port}/bot/getMe")
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
