@@ -1,8 +1,8 @@
 """How the bot talks HTTP to the Bot API: PTB's ``BaseRequest`` on an aiohttp session.
 
-PTB's default backend (``HTTPXRequest``) costs about 1.9 ms of CPU per request: httpcore checks
+PTB's default backend (``HTTPXRequest``) costs about 1.8 ms of CPU per request: httpcore checks
 every pooled connection's socket on every request (``has_expired`` → ``getpeername``), plus
-anyio and URL parsing. The same ``sendMessage`` through aiohttp costs about 0.22 ms
+anyio and URL parsing. The same ``sendMessage`` through aiohttp costs about 0.25 ms (7 × less)
 (``benchmarks/http_backends.py``). At 1,000 messages a second that difference is the whole
 of a core, so the outbox could not keep up (issue #10).
 
