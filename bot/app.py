@@ -162,7 +162,7 @@ def build_application(
         .post_shutdown(post_shutdown)
         .application_class(LoggingApplication)
     )
-    # The bot's HTTP transport (bot/telegram_request.py): PTB's default one costs about eight
+    # The bot's HTTP transport (bot/telegram_request.py): PTB's default one costs about seven
     # times the CPU per request, which at 1,000 messages a second is more than a core.
     builder = builder.request(request or AiohttpRequest(256))
     builder = builder.get_updates_request(get_updates_request or AiohttpRequest(1))
