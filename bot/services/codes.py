@@ -48,13 +48,7 @@ async def issue_code(
     working at once, because only the new hash is kept. The returned code must be shown to
     the customer and then forgotten: it is never stored.
     """
-    for _ in range(50):
-        code = new_code()
-        digest = hash_code(key, store_id, code)
-        if not await codes_repo.code_in_use(conn, store_id, digest):
-            await codes_repo.set_code_hash(conn, parcel_id, digest, now)
-            return code
-    raise NoFreeCode(store_id)
+    return (await issue_codes(conn, key, [(store_id, parcel_id)], now))[0]
 
 
 async def issue_codes(

@@ -25,7 +25,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.outbox import Outcome, Priority, enqueue
-from bot.services.codes import code_key, issue_code, issue_codes
+from bot.services.codes import code_key, issue_codes
 from bot.services.context import Services
 from bot.services.parcel_models import NOTICE_CLAIM_TIMEOUT, StoreInfo
 from bot.storage import customers as customers_repo
@@ -77,31 +77,15 @@ async def issue_notice(svc: Services, parcel_id: int, user_id: int) -> Notice | 
     """At send time: issue the parcel's code and return the notice to show, or None when it is
     no longer due (collected, refused, already told, or the number now belongs to someone
     else)."""
-    now = svc.clock.now()
-    async with svc.db.transaction() as conn:
-        row = await parcels_repo.by_id(conn, parcel_id)
-        if row is None or row["status"] != "arrived" or row["notified_at"] is not None:
-            return None
-        if await customers_repo.user_of_phone(conn, row["customer_phone"]) != user_id:
-            await parcels_repo.release_notice(conn, parcel_id)
-            return None
-        store_row = await pickup_points.store_by_id(conn, row["store_id"])
-        assert store_row is not None
-        code = await issue_code(conn, code_key(svc.settings), row["store_id"], parcel_id, now)
-        await parcels_repo.append_event(
-            conn, parcel_id, "code_issued", None, now, {"for": "arrival_notice"})
-        return Notice(
-            parcel_id=parcel_id, tracking_id=row["tracking_id"], user_id=user_id,
-            customer_name=row["customer_name"], code=code,
-            last_day=date.fromisoformat(row["last_day"]), store=StoreInfo.from_row(store_row),
-        )
+    return (await issue_notices(svc, [(parcel_id, user_id)]))[0]
 
 
 async def issue_notices(
     svc: Services, wanted: list[tuple[int, int]]
 ) -> list[Notice | None]:
-    """:func:`issue_notice` for many (parcel_id, user_id) at once, in one transaction (the
-    outbox sender renders notices in groups): the same answers, in the same order."""
+    """Issue the codes of many notices, (parcel_id, user_id) each, in one transaction (the
+    outbox sender renders notices in groups): the answers in the same order, each as
+    :func:`issue_notice` describes."""
     if not wanted:
         return []
     now = svc.clock.now()

@@ -10,23 +10,6 @@ import aiosqlite
 from bot.clock import to_db
 
 
-async def code_in_use(conn: aiosqlite.Connection, store_id: int, code_hash: str) -> bool:
-    cur = await conn.execute(
-        "SELECT 1 FROM parcels WHERE store_id = ? AND code_hash = ? AND status = 'arrived'",
-        (store_id, code_hash),
-    )
-    return await cur.fetchone() is not None
-
-
-async def set_code_hash(
-    conn: aiosqlite.Connection, parcel_id: int, code_hash: str, now: datetime
-) -> None:
-    await conn.execute(
-        "UPDATE parcels SET code_hash = ?, updated_at = ? WHERE id = ?",
-        (code_hash, to_db(now), parcel_id),
-    )
-
-
 async def codes_in_use(
     conn: aiosqlite.Connection, wanted: list[tuple[int, str]]
 ) -> set[tuple[int, str]]:
@@ -44,7 +27,7 @@ async def codes_in_use(
 async def set_code_hashes(
     conn: aiosqlite.Connection, hashes: list[tuple[int, str]], now: datetime
 ) -> None:
-    """``set_code_hash`` for many (parcel id, code hash) pairs in one statement."""
+    """Store the code hashes of many (parcel id, code hash) pairs in one statement."""
     await conn.execute(
         "UPDATE parcels SET code_hash = v.value ->> 1, updated_at = ? "
         "FROM json_each(?) AS v WHERE parcels.id = v.value ->> 0",
